@@ -1,0 +1,93 @@
+"""Findings about a workbook or a portal file, as data.
+
+Every finding has a stable ``code`` (tests and users refer to it; it never changes once
+released), a severity, and where it is: section sheet, row and column. A validation returns a
+``Report``; renderers turn it into cell text, console lines or JSON.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Problem(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    severity: Severity
+    message: str
+    sheet: str | None = None  # "B2B-CN", "Home"
+    row: int | None = None  # 1-based sheet row
+    column: str | None = None  # header text of the column at fault
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def cell_text(self) -> str:
+        """One line for the row's "Sheet Validation Errors" cell.
+
+        The ``[Column]`` tag is what the sheet's conditional formats look for to highlight the
+        cell at fault, so keep the format in step with ``bookfile.highlight_rules``.
+        """
+        tag = "ERROR" if self.is_error else "WARNING"
+        where = f" [{self.column}]" if self.column else ""
+        return f"{tag}{where} {self.message}"
+
+    def console_text(self) -> str:
+        place = ", ".join(
+            part
+            for part in (
+                self.sheet,
+                f"row {self.row}" if self.row is not None else None,
+                self.column,
+            )
+            if part
+        )
+        prefix = "error" if self.is_error else "warning"
+        return f"{prefix}: {place}: {self.message} ({self.code})" if place else f"{prefix}: {self.message}"
+
+
+class Report(BaseModel):
+    problems: list[Problem] = []
+    records: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    def by_sheet(self, severity: Severity) -> Counter[str]:
+        return Counter(p.sheet or "" for p in self.problems if p.severity is severity)
+
+    def summary(self) -> str:
+        """A sentence for a message box or the console: "Validated 12,403 records: 3 errors on B2B-CN"."""
+        errors = self.by_sheet(Severity.ERROR)
+        warnings = self.by_sheet(Severity.WARNING)
+        head = f"Validated {self.records:,} records"
+        if not errors and not warnings:
+            return f"{head}: no errors"
+        parts = [
+            f"{count:,} {'error' if count == 1 else 'errors'} on {sheet}" for sheet, count in errors.items()
+        ]
+        if not errors:
+            parts.append("no errors")
+        total_warnings = sum(warnings.values())
+        if total_warnings:
+            parts.append(f"{total_warnings:,} {'warning' if total_warnings == 1 else 'warnings'}")
+        return f"{head}: " + ", ".join(parts)
+
+
+class InputError(Exception):
+    """A user's file or cell is not what the tool needs. The message is one line saying where."""

@@ -1,0 +1,352 @@
+"""IMS records as the portal sends them, and the portal files that carry them.
+
+A record is kept twice: ``raw``, the dict exactly as read (key order, key spellings, Decimal
+and int values, unknown fields), which is what the upload echoes back; and a pydantic model of
+its section, which checks the types and gives the rules one spelling of every field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .problems import InputError
+from .sections import BY_KEY, SECTIONS, Section
+
+_DATE = re.compile(r"^(\d{2})-(\d{2})-(\d{4})$")
+
+
+def _check_date(text: str) -> str:
+    match = _DATE.match(text)
+    if not match:
+        raise ValueError(f"expected a date as dd-mm-yyyy, found {text!r}")
+    day, month, year = (int(part) for part in match.groups())
+    try:
+        date(year, month, day)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a calendar date") from None
+    return text
+
+
+def _check_period(text: str) -> str:
+    if not re.fullmatch(r"(0[1-9]|1[0-2])\d{4}", text):
+        raise ValueError(f"expected a return period as MMYYYY, found {text!r}")
+    return text
+
+
+DocDate = Annotated[str, AfterValidator(_check_date)]
+Period = Annotated[str, AfterValidator(_check_period)]
+Action = Literal["A", "R", "P", "N"]
+
+
+def _flag(value: Any) -> bool | None:
+    """Portal flags arrive as "Y"/"N" strings or as JSON booleans."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().upper() in ("Y", "N"):
+        return value.strip().upper() == "Y"
+    raise ValueError(f"expected Y or N, found {value!r}")
+
+
+Flag = Annotated[Any, AfterValidator(_flag)]
+
+
+class PortalRecord(BaseModel):
+    """Fields every IMS section shares. Unknown fields are allowed and kept."""
+
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True, populate_by_name=True)
+
+    stin: str
+    tradenm: str | None = None
+    val: Decimal
+    txval: Decimal
+    iamt: Decimal = Decimal(0)
+    camt: Decimal = Decimal(0)
+    samt: Decimal = Decimal(0)
+    cess: Decimal = Decimal(0)
+    pos: str | None = None
+    action: Action = "N"
+    srcform: str | None = None
+    rtnprd: Period | None = None
+    srcfilstatus: str | None = None
+    hash: str | None = None
+    remarks: str | None = None
+    pending_blocked: Flag = Field(None, validation_alias=AliasChoices("ispendactblocked", "pending_blocked"))
+    remarks_blocked: Flag = Field(None, validation_alias=AliasChoices("isRemarksBlocked", "remarks_blocked"))
+    itc_blocked: Flag = Field(
+        None, validation_alias=AliasChoices("isItcRedReqBlocked", "itcRedReqBlocked", "itc_blocked")
+    )
+    itc_reduce: Flag = Field(None, validation_alias=AliasChoices("itcRedReq", "itc_red_req", "itc_reduce"))
+    decl_igst: Decimal | None = Field(None, validation_alias=AliasChoices("declIgst", "decl_igst"))
+    decl_cgst: Decimal | None = Field(None, validation_alias=AliasChoices("declCgst", "decl_cgst"))
+    decl_sgst: Decimal | None = Field(None, validation_alias=AliasChoices("declSgst", "decl_sgst"))
+    decl_cess: Decimal | None = Field(None, validation_alias=AliasChoices("declCess", "decl_cess"))
+    error_msg: str | None = None
+    error_cd: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_spellings(cls, data: Any) -> Any:
+        # The older spec sent "pending allowed" (ispendactnallwd, Y = allowed): the inverse.
+        if isinstance(data, dict) and "ispendactnallwd" in data and "ispendactblocked" not in data:
+            allowed = _flag(data["ispendactnallwd"])
+            data = {**data, "ispendactblocked": None if allowed is None else not allowed}
+        if isinstance(data, dict) and isinstance(data.get("action"), str):
+            data = {**data, "action": data["action"].strip().upper()}
+        return data
+
+
+class InvoiceRecord(PortalRecord):
+    inum: str
+    idt: DocDate
+    inv_typ: str | None = None
+
+
+class AmendedInvoiceRecord(InvoiceRecord):
+    oinum: str
+    oidt: DocDate
+
+
+class NoteRecord(PortalRecord):
+    nt_num: str
+    nt_dt: DocDate
+    inv_typ: str | None = None
+
+
+class AmendedNoteRecord(NoteRecord):
+    ont_num: str
+    ont_dt: DocDate
+
+
+class B2BInvoice(InvoiceRecord):
+    section_key: ClassVar[str] = "b2b"
+
+
+class B2BAmendment(AmendedInvoiceRecord):
+    section_key: ClassVar[str] = "b2ba"
+
+
+class DebitNote(NoteRecord):
+    section_key: ClassVar[str] = "b2bdn"
+
+
+class DebitNoteAmendment(AmendedNoteRecord):
+    section_key: ClassVar[str] = "b2bdna"
+
+
+class CreditNote(NoteRecord):
+    section_key: ClassVar[str] = "b2bcn"
+
+
+class CreditNoteAmendment(AmendedNoteRecord):
+    section_key: ClassVar[str] = "b2bcna"
+
+
+class EcoDocument(InvoiceRecord):
+    section_key: ClassVar[str] = "ecom"
+
+
+class EcoAmendment(AmendedInvoiceRecord):
+    section_key: ClassVar[str] = "ecoma"
+
+
+MODELS: dict[str, type[PortalRecord]] = {
+    model.section_key: model  # type: ignore[attr-defined]
+    for model in (B2BInvoice, B2BAmendment, DebitNote, DebitNoteAmendment, CreditNote,
+                  CreditNoteAmendment, EcoDocument, EcoAmendment)
+}
+
+# Portal spellings a record may use for the recipient's ITC-reduction inputs; D2 in the domain doc.
+ITC_KEY_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "itc_reduce": ("itcRedReq", "itc_red_req"),
+    "decl_igst": ("declIgst", "decl_igst"),
+    "decl_cgst": ("declCgst", "decl_cgst"),
+    "decl_sgst": ("declSgst", "decl_sgst"),
+    "decl_cess": ("declCess", "decl_cess"),
+}
+
+
+@dataclass(eq=False)
+class Record:
+    """One IMS record: the section, the dict as read, and its checked model."""
+
+    section: Section
+    raw: dict[str, Any]
+    model: PortalRecord
+
+    @property
+    def number(self) -> str:
+        return str(self.raw[self.section.number_key])
+
+    @property
+    def date(self) -> str:
+        return str(self.raw[self.section.date_key])
+
+    @property
+    def original_number(self) -> str | None:
+        key = self.section.original_number_key
+        return None if key is None else str(self.raw.get(key, ""))
+
+    @property
+    def original_date(self) -> str | None:
+        key = self.section.original_date_key
+        return None if key is None else str(self.raw.get(key, ""))
+
+    @property
+    def identity(self) -> tuple[str, ...]:
+        """Section, supplier, number, date (and the original number for amendments)."""
+        return identity_of(self.section, self.raw)
+
+    def describe(self) -> str:
+        return f"{self.section.key} {self.model.stin} {self.number}"
+
+
+def identity_of(section: Section, raw: dict[str, Any]) -> tuple[str, ...]:
+    parts = [
+        section.key,
+        str(raw.get("stin", "")).strip().upper(),
+        str(raw.get(section.number_key, "")).strip().upper(),
+        str(raw.get(section.date_key, "")).strip(),
+    ]
+    if section.original_number_key:
+        parts.append(str(raw.get(section.original_number_key, "")).strip().upper())
+    return tuple(parts)
+
+
+def make_record(section: Section, raw: Any, where: str) -> Record:
+    """Check one raw record; a bad one raises InputError naming file, section, record and field."""
+    if not isinstance(raw, dict):
+        raise InputError(f"{where}: expected a record object, found {type(raw).__name__}")
+    try:
+        model = MODELS[section.key].model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field_name = ".".join(str(part) for part in first["loc"]) or "record"
+        label = raw.get(section.number_key) or raw.get("stin") or ""
+        shown = f" ({label})" if label else ""
+        message = first["msg"]
+        if first["type"] == "missing":
+            message = "is missing"
+        raise InputError(f"{where}{shown}, field {field_name}: {message}") from None
+    return Record(section, raw, model)
+
+
+Envelope = Literal["download", "error", "upload", "bare"]
+
+
+@dataclass
+class PortalFile:
+    """What a portal JSON file holds once its envelope is taken off."""
+
+    envelope: Envelope
+    records: list[Record] = field(default_factory=list)
+    gstin: str | None = None
+    period: str | None = None
+    top_level: dict[str, Any] = field(default_factory=dict)  # keys outside the envelope, kept
+    error_report: dict[str, Any] | None = None  # a GSP request-status error report, if that is what it is
+
+    def by_section(self) -> dict[str, list[Record]]:
+        grouped: dict[str, list[Record]] = {section.key: [] for section in SECTIONS}
+        for record in self.records:
+            grouped[record.section.key].append(record)
+        return grouped
+
+
+_ENVELOPES: tuple[tuple[str, Envelope], ...] = (
+    ("imsDetails", "download"),
+    ("imsDetailsErr", "error"),
+    ("invdata", "upload"),
+)
+# Keys the portal files may carry that are not record sections (and not to be read as such).
+_SECTION_LIKE_KEYS = {*BY_KEY, "impg", "impga", "impgsez", "impgseza", "isd", "isda", "isdcn", "isdcna"}
+
+
+def read_portal_object(document: Any, name: str) -> PortalFile:
+    """Interpret a decoded portal JSON document (every envelope of D1 in the domain doc).
+
+    ``name`` is the file name used in messages.
+    """
+    if not isinstance(document, dict):
+        raise InputError(f"{name}: not an IMS file (expected a JSON object, found {_json_type(document)})")
+    top = document
+    if "data" in top and isinstance(top["data"], dict) and not _has_sections(top):
+        top = {**{k: v for k, v in top.items() if k != "data"}, **top["data"]}
+
+    if isinstance(top.get("error_report"), dict):
+        return PortalFile("error", [], _gstin(top), _period(top), _outside(top, "error_report"),
+                          error_report=top["error_report"])
+
+    envelope: Envelope = "bare"
+    body: Any = top
+    for key, kind in _ENVELOPES:
+        if key in top:
+            envelope, body = kind, top[key]
+            if not isinstance(body, dict):
+                raise InputError(f"{name}: '{key}' should hold the sections, found {_json_type(body)}")
+            break
+    if envelope == "bare" and not _has_sections(top):
+        raise InputError(
+            f"{name}: not an IMS file (no imsDetails, imsDetailsErr, invdata or section keys such as b2b)"
+        )
+
+    outside = _outside(top, *(key for key, _ in _ENVELOPES)) if envelope != "bare" else {
+        k: v for k, v in top.items() if k.lower() not in _SECTION_LIKE_KEYS
+    }
+    records: list[Record] = []
+    for key, value in body.items():
+        section = BY_KEY.get(key.lower())
+        if section is None:
+            continue  # imports of goods, ISD and keys outside IMS's eight sections are not actionable here
+        if value is None:
+            continue
+        if not isinstance(value, list):
+            raise InputError(f"{name}: section {key} should be a list of records, found {_json_type(value)}")
+        for position, raw in enumerate(value, start=1):
+            records.append(make_record(section, raw, f"{name}: section {key}, record {position}"))
+    gstin = _gstin(top) or (_gstin(body) if isinstance(body, dict) else None)
+    return PortalFile(envelope, records, gstin, _period(top), outside)
+
+
+def _has_sections(obj: dict[str, Any]) -> bool:
+    return any(str(key).lower() in BY_KEY for key in obj)
+
+
+def _outside(top: dict[str, Any], *envelope_keys: str) -> dict[str, Any]:
+    return {k: v for k, v in top.items() if k not in envelope_keys}
+
+
+def _gstin(obj: dict[str, Any]) -> str | None:
+    for key in ("rtin", "gstin", "ctin_recipient"):
+        value = obj.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip().upper()
+    return None
+
+
+def _period(obj: dict[str, Any]) -> str | None:
+    for key in ("rtnprd", "ret_period", "fp"):
+        value = obj.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "text"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    return "a number"

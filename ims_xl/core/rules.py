@@ -1,0 +1,280 @@
+"""The portal's business rules for a recipient's actions (domain doc §9), as typed problems.
+
+Rules about a decision (Pending allowed? remarks allowed? ITC declaration due?) apply to rows the
+user changed since the download: an untouched row is the portal's own state and is not sent.
+Warnings about the supplier's data (GSTIN check character, document number format) apply to
+every row, because they matter when deciding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+import re
+
+from .book import Entry, Home, is_blank, parse_action, parse_amount, parse_itc
+from .gstin import gstin_problem
+from .problems import Problem, Report, Severity
+from .sections import ACTION_LABELS, DECLARED_FIELDS, DECLARED_TAX_HEAD, Section
+
+REMARKS_MAX = 250  # itc-guard, recovered from the official tool's VBA (domain doc §9.5)
+_DOCUMENT_NUMBER = re.compile(r"[A-Za-z0-9/\-]{1,16}")  # CGST Rule 46(b)
+_CENT = Decimal("0.01")
+
+
+@dataclass
+class Decision:
+    """What a row's inputs mean once read, and whether they differ from the download."""
+
+    action: str | None = None
+    remarks: str | None = None
+    itc: str | None = None  # "Y" / "N" / None
+    declared: dict[str, Decimal] = field(default_factory=dict)
+    readable: bool = True  # False when an input could not be read (a problem says which)
+
+    def itc_inputs_given(self) -> bool:
+        return self.itc is not None or bool(self.declared)
+
+
+def decide(entry: Entry, problems: list[Problem] | None = None) -> Decision:
+    """Read an entry's inputs; unreadable ones add a problem to ``problems``."""
+    found = problems if problems is not None else []
+    section = entry.section
+    decision = Decision()
+    try:
+        decision.action = parse_action(entry.status)
+    except ValueError as error:
+        found.append(_problem(entry, "unknown-status", str(error), "status"))
+        decision.readable = False
+    if decision.readable and decision.action is None:
+        found.append(_problem(entry, "missing-status", "Status is empty; choose Accept, Reject, Pending or No Action",
+                              "status"))
+        decision.readable = False
+    decision.remarks = None if is_blank(entry.remarks) else str(entry.remarks).strip()
+    if section.takes_itc_declaration:
+        try:
+            decision.itc = parse_itc(entry.itc)
+        except ValueError as error:
+            found.append(_problem(entry, "unknown-itc", f"{error}; choose Yes or No", "itc"))
+            decision.readable = False
+        for name in DECLARED_FIELDS:
+            try:
+                amount = parse_amount(entry.declared.get(name))
+            except ValueError as error:
+                found.append(_problem(entry, "amount-not-a-number", f"{error}; type an amount in rupees", name))
+                decision.readable = False
+                continue
+            if amount is not None:
+                decision.declared[name] = amount
+    return decision
+
+
+def is_changed(entry: Entry, decision: Decision) -> bool:
+    """Does the row differ from the download in action, remarks or ITC-reduction inputs?"""
+    model = entry.record.model
+    if decision.action != model.action:
+        return True
+    if decision.remarks != (model.remarks.strip() if model.remarks and model.remarks.strip() else None):
+        return True
+    if entry.section.takes_itc_declaration:
+        downloaded_itc = None if model.itc_reduce is None else ("Y" if model.itc_reduce else "N")
+        if decision.itc != downloaded_itc:
+            return True
+        for name in DECLARED_FIELDS:
+            typed, downloaded = decision.declared.get(name), getattr(model, name)
+            if (typed is None) != (downloaded is None) or (typed is not None and typed != downloaded):
+                return True
+    return False
+
+
+def check_entry(entry: Entry) -> list[Problem]:
+    problems: list[Problem] = []
+    decision = decide(entry, problems)
+    problems += _supplier_warnings(entry)
+    if not decision.readable or not is_changed(entry, decision):
+        return problems
+    problems += _action_rules(entry, decision)
+    problems += _remarks_rules(entry, decision)
+    problems += _itc_rules(entry, decision)
+    return problems
+
+
+def check_home(home: Home) -> list[Problem]:
+    why = gstin_problem(home.gstin)
+    if why is None:
+        return []
+    if is_blank(home.gstin):
+        return [Problem(code="recipient-gstin-missing", severity=Severity.ERROR, sheet="Home",
+                        column="Recipient GSTIN",
+                        message="Enter the recipient GSTIN (the client's GSTIN) on the Home sheet")]
+    return [Problem(code="recipient-gstin-invalid", severity=Severity.ERROR, sheet="Home",
+                    column="Recipient GSTIN", message=f"Recipient GSTIN {why}")]
+
+
+def validate(entries: Iterable[Entry], home: Home) -> tuple[Report, dict[int, list[Problem]]]:
+    """Check every row and the Home inputs.
+
+    Returns the report and, keyed by ``id(entry)``, each row's problems for its error cell.
+    """
+    report = Report(problems=check_home(home))
+    per_entry: dict[int, list[Problem]] = {}
+    seen: dict[tuple[str, ...], Entry] = {}
+    count = 0
+    for entry in entries:
+        count += 1
+        problems = check_entry(entry)
+        first = seen.setdefault(entry.record.identity, entry)
+        if first is not entry:
+            problems.append(_problem(entry, "duplicate-record",
+                                     f"The same document is also on row {first.row}; only one row should be kept",
+                                     "number", Severity.WARNING))
+        if problems:
+            per_entry[id(entry)] = problems
+            report.problems.extend(problems)
+    report.records = count
+    return report, per_entry
+
+
+# --- the rules -------------------------------------------------------------------------------
+
+
+def _action_rules(entry: Entry, decision: Decision) -> list[Problem]:
+    model = entry.record.model
+    if decision.action == "N" and model.action != "N":
+        return [_problem(
+            entry, "reset-needs-portal",
+            f"A record cannot go back to No Action through an upload (it was {ACTION_LABELS[model.action]} "
+            "when downloaded); reset it on the portal's IMS dashboard, or choose another status",
+            "status")]
+    if decision.action == "P" and model.pending_blocked:
+        return [_problem(entry, "pending-blocked",
+                         "The portal does not allow Pending for this record; choose Accept or Reject", "status")]
+    return []
+
+
+def _remarks_rules(entry: Entry, decision: Decision) -> list[Problem]:
+    if decision.remarks is None:
+        return []
+    problems = []
+    if entry.record.model.remarks_blocked:
+        problems.append(_problem(entry, "remarks-blocked",
+                                 "The portal does not accept remarks for this record; clear the Remarks",
+                                 "remarks"))
+    elif decision.action not in ("R", "P"):
+        problems.append(_problem(entry, "remarks-need-reject-or-pending",
+                                 "Remarks go only with Reject or Pending; clear the Remarks or change the Status",
+                                 "remarks"))
+    if len(decision.remarks) > REMARKS_MAX:
+        problems.append(_problem(entry, "remarks-too-long",
+                                 f"Remarks have {len(decision.remarks)} characters; the portal takes at most "
+                                 f"{REMARKS_MAX}", "remarks"))
+    return problems
+
+
+def _itc_rules(entry: Entry, decision: Decision) -> list[Problem]:
+    section, model = entry.section, entry.record.model
+    if not section.takes_itc_declaration:
+        if decision.itc_inputs_given():
+            return [_problem(entry, "itc-not-allowed-here",
+                             f"{section.title} take no ITC-reduction declaration", "status")]
+        return []
+    if decision.itc_inputs_given():
+        if model.itc_blocked:
+            return [_problem(entry, "itc-blocked",
+                             "The portal does not allow an ITC-reduction declaration for this record; "
+                             "clear 'ITC to be reduced' and the declared amounts", _first_itc_field(decision))]
+        if decision.action != "A":
+            return [_problem(entry, "itc-only-on-accept",
+                             "'ITC to be reduced' and declared amounts go only with Accept; clear them or "
+                             "change the Status", _first_itc_field(decision))]
+    elif decision.action == "A" and not model.itc_blocked:
+        return [_itc_answer_missing(entry, section, model.itc_blocked)]
+    if decision.action != "A" or model.itc_blocked:
+        return []
+    problems: list[Problem] = []
+    if decision.itc is None:
+        problems.append(_itc_answer_missing(entry, section, model.itc_blocked))
+    problems += _declared_amount_rules(entry, decision)
+    return problems
+
+
+def _itc_answer_missing(entry: Entry, section: Section, blocked: bool | None) -> Problem:
+    # Credit notes: the portal refuses Accept without the answer (IMSSAV0054). Amendments need it
+    # only when downward, which the download signals by saying the declaration is not blocked.
+    due = section.itc_declaration_always_due or blocked is False
+    if due:
+        return _problem(entry, "itc-answer-missing",
+                        "Accepting this record needs 'ITC to be reduced': choose Yes (ITC to be reversed) or "
+                        "No (never availed or already reversed)", "itc")
+    return _problem(entry, "itc-answer-missing", "If this amendment reduces the value, the portal needs "
+                    "'ITC to be reduced' (Yes or No) on Accept", "itc", Severity.WARNING)
+
+
+def _declared_amount_rules(entry: Entry, decision: Decision) -> list[Problem]:
+    model = entry.record.model
+    problems: list[Problem] = []
+    if decision.itc == "N" and any(amount != 0 for amount in decision.declared.values()):
+        problems.append(_problem(entry, "amounts-with-itc-no",
+                                 "Declared amounts go only with 'ITC to be reduced' = Yes; clear them or choose Yes",
+                                 next(name for name, amount in decision.declared.items() if amount != 0)))
+        return problems
+    for name, amount in decision.declared.items():
+        supplier_tax = getattr(model, DECLARED_TAX_HEAD[name])
+        if amount < 0:
+            problems.append(_problem(entry, "amount-negative", "A declared amount cannot be negative", name))
+        elif amount != amount.quantize(_CENT):
+            problems.append(_problem(entry, "amount-too-precise",
+                                     f"{amount} has more than 2 decimal places", name))
+        elif amount > supplier_tax:
+            problems.append(_problem(entry, "amount-above-tax",
+                                     f"{_money(amount)} is more than the supplier's "
+                                     f"{DECLARED_TAX_HEAD[name].replace('amt', '').upper()} of {_money(supplier_tax)}",
+                                     name))
+    cgst, sgst = decision.declared.get("decl_cgst"), decision.declared.get("decl_sgst")
+    if (cgst is not None or sgst is not None) and (cgst or Decimal(0)) != (sgst or Decimal(0)):
+        problems.append(_problem(entry, "cgst-sgst-differ",
+                                 f"Declared CGST ({_money(cgst or 0)}) and SGST ({_money(sgst or 0)}) must be equal",
+                                 "decl_sgst"))
+    return problems
+
+
+def _supplier_warnings(entry: Entry) -> list[Problem]:
+    problems: list[Problem] = []
+    record = entry.record
+    why = _cached_gstin_problem(record.model.stin)
+    if why:
+        problems.append(_problem(entry, "supplier-gstin-invalid", f"Supplier GSTIN {why}", "stin",
+                                 Severity.WARNING))
+    for field_name, number in (("number", record.number), ("original_number", record.original_number)):
+        if number is not None and not _DOCUMENT_NUMBER.fullmatch(number):
+            problems.append(_problem(
+                entry, "document-number-format",
+                f"{number!r} is not a GST document number (at most 16 letters, digits, / and -)",
+                field_name, Severity.WARNING))
+    return problems
+
+
+@lru_cache(maxsize=65536)
+def _cached_gstin_problem(gstin: str) -> str | None:
+    return gstin_problem(gstin)
+
+
+def _first_itc_field(decision: Decision) -> str:
+    return "itc" if decision.itc is not None else next(iter(decision.declared))
+
+
+def _money(amount: Decimal | int) -> str:
+    return f"{Decimal(amount):,.2f}"
+
+
+def _problem(entry: Entry, code: str, message: str, field_name: str,
+             severity: Severity = Severity.ERROR) -> Problem:
+    section = entry.section
+    try:
+        header: str | None = section.column(field_name).header
+    except KeyError:
+        header = None
+    return Problem(code=code, severity=severity, message=message, sheet=section.sheet, row=entry.row,
+                   column=header)

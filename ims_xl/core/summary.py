@@ -1,0 +1,82 @@
+"""The Home sheet's summary: records and tax by section and status, and reconciliation totals."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+from .book import BookState, Entry, parse_action
+from .layout import RECON_RESULTS
+from .problems import Report, Severity
+from .sections import SECTIONS
+
+_STATUS_ORDER = ("N", "A", "R", "P")
+
+
+def entry_tax(entry: Entry) -> Decimal:
+    model = entry.record.model
+    return model.iamt + model.camt + model.samt + model.cess
+
+
+def current_action(entry: Entry) -> str:
+    """The row's status as a code; an unreadable or blank status counts as the downloaded one."""
+    try:
+        return parse_action(entry.status) or entry.record.model.action
+    except ValueError:
+        return entry.record.model.action
+
+
+def summary_rows(state: BookState, report: Report | None = None) -> list[list[Any]]:
+    """Rows under layout.SUMMARY_HEADERS: one per section, then the total."""
+    errors = report.by_sheet(Severity.ERROR) if report else Counter[str]()
+    warnings = report.by_sheet(Severity.WARNING) if report else Counter[str]()
+    rows: list[list[Any]] = []
+    totals: list[Any] = ["Total", 0, 0, 0, 0, 0, Decimal(0), Decimal(0), Decimal(0), Decimal(0), 0, 0]
+    for section in SECTIONS:
+        counts: Counter[str] = Counter()
+        taxes: dict[str, Decimal] = dict.fromkeys(_STATUS_ORDER, Decimal(0))
+        for entry in state.entries[section.key]:
+            action = current_action(entry)
+            counts[action] += 1
+            taxes[action] += entry_tax(entry)
+        row: list[Any] = [
+            section.sheet, sum(counts.values()),
+            *(counts[code] for code in _STATUS_ORDER),
+            *(taxes[code] for code in _STATUS_ORDER),
+            errors.get(section.sheet, 0), warnings.get(section.sheet, 0),
+        ]
+        rows.append(row)
+        totals = [totals[0], *(a + b for a, b in zip(totals[1:], row[1:], strict=True))]
+    totals[10] += errors.get("Home", 0)
+    rows.append(totals)
+    return rows
+
+
+def reconciliation_rows(state: BookState) -> list[list[Any]]:
+    """Rows under layout.RECON_HEADERS: records and tax per match result."""
+    counts: Counter[str] = Counter()
+    taxes: dict[str, Decimal] = dict.fromkeys(RECON_RESULTS, Decimal(0))
+    for entry in state.all_entries():
+        result = reconciliation_bucket(entry.match_result)
+        if result:
+            counts[result] += 1
+            taxes[result] += entry_tax(entry)
+    for row in state.not_in_ims:
+        counts[RECON_RESULTS[4]] += 1
+        taxes[RECON_RESULTS[4]] += sum((Decimal(str(v)) for v in row[5:9] if v not in (None, "")), Decimal(0))
+    return [[result, counts[result], taxes[result]] for result in RECON_RESULTS]
+
+
+def reconciliation_bucket(match_result: str) -> str | None:
+    """Which summary line a "Match Result" text belongs to."""
+    if not match_result:
+        return None
+    text = match_result.lower()
+    if text.startswith("not in purchase register"):
+        return RECON_RESULTS[3]
+    if "date differs" in text and "differs:" not in text.replace("date differs", ""):
+        return RECON_RESULTS[1]
+    if text.startswith("matched"):
+        return RECON_RESULTS[0]
+    return RECON_RESULTS[2]

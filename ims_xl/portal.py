@@ -1,0 +1,106 @@
+"""Portal files on disk: the IMS download, the error file, and the upload we write.
+
+Reads ``.json`` or a ``.zip`` holding one JSON file, UTF-8 with or without a byte-order mark.
+Every failure is an ``InputError`` with one line naming the file and what is wrong.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from .core import jsonio
+from .core.problems import InputError
+from .core.records import PortalFile, read_portal_object
+
+_MAX_BYTES = 1 << 30  # a portal file of over 1 GiB is not an IMS download
+
+
+def read_portal_file(path: str | os.PathLike[str]) -> PortalFile:
+    file = Path(path)
+    return read_portal_object(load_json_document(file), file.name)
+
+
+def load_json_document(file: Path) -> Any:
+    name = file.name
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{file}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{file}: is a folder, not a file") from None
+    except OSError as error:
+        raise InputError(f"{file}: cannot be read ({error.strerror})") from None
+    if not data.strip():
+        raise InputError(f"{name}: the file is empty")
+    if data[:4] == b"PK\x03\x04":
+        name, data = _unzip_one_json(name, data)
+    return _decode(name, data)
+
+
+def _unzip_one_json(name: str, data: bytes) -> tuple[str, bytes]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX")]
+            jsons = [m for m in members if m.filename.lower().endswith(".json")] or members
+            if len(jsons) != 1:
+                found = ", ".join(m.filename for m in members) or "nothing"
+                raise InputError(f"{name}: expected one JSON file in the zip, found {found}")
+            member = jsons[0]
+            if member.file_size > _MAX_BYTES:
+                raise InputError(f"{name}: {member.filename} is too large to be an IMS file")
+            return f"{name}:{member.filename}", archive.read(member)
+    except zipfile.BadZipFile:
+        raise InputError(f"{name}: the zip file is damaged or incomplete") from None
+    except RuntimeError as error:  # encrypted members
+        raise InputError(f"{name}: cannot open the zip ({error})") from None
+
+
+def _decode(name: str, data: bytes) -> Any:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{name}: not a JSON text file (is it a picture, a PDF or an Excel file?)") from None
+    if not text.strip():
+        raise InputError(f"{name}: the file is empty")
+    try:
+        return jsonio.loads(text)
+    except ValueError as error:
+        message = str(error)
+        reason = "the file is cut short (incomplete download?)" if _is_truncation(text, error) else message
+        raise InputError(f"{name}: not valid JSON: {reason}") from None
+    except RecursionError:
+        raise InputError(f"{name}: not an IMS file (nested too deeply)") from None
+
+
+def _is_truncation(text: str, error: ValueError) -> bool:
+    position = getattr(error, "pos", None)
+    return position is not None and position >= len(text.rstrip()) - 1
+
+
+def write_json_atomically(path: Path, document: Any, *, indent: int | None = None) -> bytes:
+    """Write JSON so that a crash leaves either the old file or the new one, never half of one.
+
+    Returns the bytes written (the caller may hash them for the change log).
+    """
+    payload = jsonio.dumps(document, indent=indent).encode("utf-8")
+    write_bytes_atomically(path, payload)
+    return payload
+
+
+def write_bytes_atomically(path: Path, payload: bytes) -> None:
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
