@@ -13,8 +13,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,6 +25,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from .atomic import replacing
 from .core import layout
 from .core.book import (
     BookState,
@@ -374,7 +374,7 @@ def read_book(path: str | os.PathLike[str]) -> BookState:
     except Exception as error:  # calamine raises its own types for damaged zips and XML
         raise InputError(f"{name}: not an Excel workbook that can be read ({_first_line(error)})") from None
     sheets = set(book.sheet_names)
-    missing = [s.sheet for s in SECTIONS if s.sheet not in sheets] + ([layout.HOME] if layout.HOME not in sheets else [])
+    missing = [sheet for sheet in (layout.HOME, *(s.sheet for s in SECTIONS)) if sheet not in sheets]
     if missing:
         raise InputError(f"{name}: not an ims-xl workbook (no sheet {', '.join(missing)})")
     state = BookState(home=_read_home(book))
@@ -414,15 +414,16 @@ def _read_section(book: CalamineWorkbook, section: Section, name: str) -> list[E
     sheet = book.get_sheet_by_name(section.sheet)
     columns = section.columns
     entries: list[Entry] = []
+    first_row, first_column = sheet.start or (0, 0)  # calamine skips leading empty rows and columns
     for index, cells in enumerate(sheet.iter_rows()):
-        row = index + 1 + sheet.start[0]
+        row = index + 1 + first_row
         if row < HEADER_ROW:
             continue
         if row == HEADER_ROW:
-            _check_headers(section, cells, name, sheet.start[1])
+            _check_headers(section, cells, name, first_column)
             continue
-        if sheet.start[1]:
-            cells = [""] * sheet.start[1] + list(cells)
+        if first_column:
+            cells = [""] * first_column + list(cells)
         if all(value == "" or value is None for value in cells):
             continue
         entries.append(entry_from_row(section, [None if v == "" else v for v in cells[:len(columns)]], row))
@@ -462,20 +463,12 @@ def save_book(path: str | os.PathLike[str], state: BookState, *, macros: MacroSe
     """
     file = Path(path)
     moment = now or datetime.now()
-    handle, temporary = tempfile.mkstemp(prefix=f".{file.stem}.", suffix=file.suffix, dir=file.parent)
-    os.close(handle)
     backup: Path | None = None
-    try:
+    with replacing(file) as temporary:
         write_book(temporary, state, macros=macros, report=report, created=moment)
-        with open(temporary, "rb") as stream:
-            os.fsync(stream.fileno())
         if file.exists():
             backup = _backup_path(file, moment)
             shutil.copy2(file, backup)
-        os.replace(temporary, file)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     _prune_backups(file, keep)
     return backup
 
@@ -499,3 +492,65 @@ def backups_of(file: Path) -> list[Path]:
 def _prune_backups(file: Path, keep: int) -> None:
     for old in backups_of(file)[:-keep] if keep else backups_of(file):
         old.unlink(missing_ok=True)
+
+
+# --- the command line's workbook port ---------------------------------------------------------
+
+
+def read_conf(path: str | os.PathLike[str]) -> dict[str, str]:
+    """The ``xlwings.conf`` sheet's entries of an existing book (empty if it has none)."""
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        if layout.XLWINGS_CONF not in book.sheet_names:
+            return {}
+        rows = book.get_sheet_by_name(layout.XLWINGS_CONF).to_python(skip_empty_area=False)
+    except Exception:
+        return {}
+    return {str(row[0]): str(row[1]) for row in rows if len(row) > 1 and row[0] not in ("", None)}
+
+
+class FilePort:
+    """A workbook file as the actions' port: read whole, written whole (atomically, with a backup).
+
+    Filters need no clearing: the file is rewritten without filter criteria or hidden rows.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, new: bool = False,
+                 conf: dict[str, str] | None = None, progress: Callable[[str], None] | None = None) -> None:
+        self.path = Path(path)
+        self.new = new  # a new book: nothing to read yet
+        self._conf = conf
+        self._progress = progress or (lambda message: None)
+        self.backup: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def has_macros(self) -> bool:
+        return self.path.suffix.lower() == ".xlsm"
+
+    def load(self) -> BookState:
+        if self.new:
+            return BookState()
+        self._progress(f"Reading {self.path.name}")
+        state = read_book(self.path)
+        self._progress(f"Read {len(state.all_entries()):,} records")
+        return state
+
+    def clear_filters(self) -> None:
+        return None
+
+    def save(self, state: BookState, report: Report | None, fields: frozenset[str] | None) -> None:
+        from .template import macro_setup, this_interpreter_conf
+
+        macros = None
+        if self.has_macros:
+            conf = self._conf
+            if conf is None:
+                conf = this_interpreter_conf() if self.new else read_conf(self.path)
+            macros = macro_setup(conf)
+        self._progress(f"Writing {self.path.name}")
+        self.backup = save_book(self.path, state, macros=macros, report=report)
+        self.new = False

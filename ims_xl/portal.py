@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
+from .atomic import replacing
 from .core import jsonio
 from .core.problems import InputError
 from .core.records import PortalFile, read_portal_object
@@ -93,14 +93,5 @@ def write_json_atomically(path: Path, document: Any, *, indent: int | None = Non
 
 
 def write_bytes_atomically(path: Path, payload: bytes) -> None:
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with replacing(Path(path)) as temporary:
+        temporary.write_bytes(payload)

@@ -260,7 +260,8 @@ def entry_from_row(section: Section, cells: list[Any], row: int, sheet: str | No
         status=text_or_none(by_field["status"]) if isinstance(by_field["status"], str) else by_field["status"],
         remarks=text_or_none(by_field["remarks"]),
         itc=by_field.get("itc"),
-        declared={name: by_field[name] for name in DECLARED_FIELDS if name in by_field and not is_blank(by_field[name])},
+        declared={name: by_field[name] for name in DECLARED_FIELDS
+                  if name in by_field and not is_blank(by_field[name])},
         sheet_errors=text_or_none(by_field["sheet_errors"]) or "",
         portal_errors=text_or_none(by_field["portal_errors"]) or "",
         suggested_action=text_or_none(by_field["suggested_action"]) or "",

@@ -158,7 +158,7 @@ class EcoAmendment(AmendedInvoiceRecord):
 
 
 MODELS: dict[str, type[PortalRecord]] = {
-    model.section_key: model  # type: ignore[attr-defined]
+    model.section_key: model
     for model in (B2BInvoice, B2BAmendment, DebitNote, DebitNoteAmendment, CreditNote,
                   CreditNoteAmendment, EcoDocument, EcoAmendment)
 }

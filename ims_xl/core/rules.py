@@ -8,11 +8,11 @@ every row, because they matter when deciding.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-import re
 
 from .book import Entry, Home, is_blank, parse_action, parse_amount, parse_itc
 from .gstin import gstin_problem

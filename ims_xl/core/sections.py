@@ -7,10 +7,10 @@ read these tables; no column letter or header text is written anywhere else.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """How a column's values are typed and shown."""
 
     TEXT = "text"  # always text, never a number (GSTINs, document numbers)

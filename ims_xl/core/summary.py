@@ -29,8 +29,10 @@ def current_action(entry: Entry) -> str:
 
 def summary_rows(state: BookState, report: Report | None = None) -> list[list[Any]]:
     """Rows under layout.SUMMARY_HEADERS: one per section, then the total."""
-    errors = report.by_sheet(Severity.ERROR) if report else Counter[str]()
-    warnings = report.by_sheet(Severity.WARNING) if report else Counter[str]()
+    if report is not None:
+        errors, warnings = report.by_sheet(Severity.ERROR), report.by_sheet(Severity.WARNING)
+    else:  # no new validation: count what the rows show from the last one
+        errors, warnings = _shown_findings(state)
     rows: list[list[Any]] = []
     totals: list[Any] = ["Total", 0, 0, 0, 0, 0, Decimal(0), Decimal(0), Decimal(0), Decimal(0), 0, 0]
     for section in SECTIONS:
@@ -51,6 +53,18 @@ def summary_rows(state: BookState, report: Report | None = None) -> list[list[An
     totals[10] += errors.get("Home", 0)
     rows.append(totals)
     return rows
+
+
+def _shown_findings(state: BookState) -> tuple[Counter[str], Counter[str]]:
+    errors: Counter[str] = Counter()
+    warnings: Counter[str] = Counter()
+    for entry in state.all_entries():
+        for line in entry.sheet_errors.splitlines():
+            if line.startswith("ERROR"):
+                errors[entry.section.sheet] += 1
+            elif line.startswith("WARNING"):
+                warnings[entry.section.sheet] += 1
+    return errors, warnings
 
 
 def reconciliation_rows(state: BookState) -> list[list[Any]]:

@@ -1,0 +1,225 @@
+"""What each button and command does, written once over a small workbook port.
+
+Two ports implement ``WorkbookPort``: ``bookfile.FilePort`` (a workbook file, for the command
+line) and ``excel.XlwingsPort`` (the workbook open in Excel, for the buttons). An action reads
+the book through the port, lets the core decide, and hands the port the new state along with
+the columns it changed, so the Excel port writes only those.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from .core.book import BookState, Home, LogEntry, entry_from_record
+from .core.errorfile import apply_error_file
+from .core.problems import InputError, Report
+from .core.records import PortalFile
+from .core.rules import validate
+from .core.sections import SECTIONS
+from .core.upload import build_upload
+
+if TYPE_CHECKING:
+    from .core.reconcile import RegisterEntry
+
+ALL_COLUMNS = None  # a save that rewrites every column and the number of rows
+
+
+class WorkbookPort(Protocol):
+    """The few things an action needs from a workbook."""
+
+    @property
+    def name(self) -> str: ...
+
+    def load(self) -> BookState: ...
+
+    def clear_filters(self) -> None: ...
+
+    def save(self, state: BookState, report: Report | None, fields: frozenset[str] | None) -> None:
+        """Write the state back. ``fields``: the section columns that changed (None: all of them,
+        and the rows may have changed); Home, the change log and the auxiliary sheets always."""
+
+
+@dataclass
+class Outcome:
+    """What an action did: one sentence for a message box, and details for the console."""
+
+    message: str
+    ok: bool = True
+    details: list[str] = field(default_factory=list)
+    output: Path | None = None
+    report: Report | None = None
+
+
+def _now_text(now: datetime) -> str:
+    return now.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _log(state: BookState, now: datetime, action: str, details: str, file: str = "", sha256: str = "") -> None:
+    state.log.append(LogEntry(_now_text(now), action, details, file, sha256))
+    state.home.last_action = f"{_now_text(now)} {action}: {details}"
+
+
+# --- Open -----------------------------------------------------------------------------------
+
+
+def open_download(port: WorkbookPort, download: PortalFile, source_name: str, *, gstin: str | None = None,
+                  now: datetime | None = None) -> Outcome:
+    """Fill the workbook from a portal download, replacing its rows."""
+    moment = now or datetime.now()
+    if download.envelope == "error":
+        raise InputError(f"{source_name}: this is a portal error file; open it with 'errors' "
+                         "(Open Downloaded Error JSON File)")
+    typed = gstin.strip().upper() if gstin else None
+    if typed and download.gstin and typed != download.gstin:
+        raise InputError(f"{source_name}: the download is for GSTIN {download.gstin}, not {typed}")
+    previous = port.load()
+    state = BookState(
+        home=Home(gstin=download.gstin or typed or previous.home.gstin,
+                  period=download.period or _period_of(download) or previous.home.period,
+                  source_file=source_name),
+        log=previous.log,
+        extra_sheets=previous.extra_sheets,
+    )
+    for record in download.records:
+        state.entries[record.section.key].append(entry_from_record(record))
+    counts = ", ".join(f"{s.sheet} {len(state.entries[s.key]):,}" for s in SECTIONS if state.entries[s.key])
+    message = f"Opened {len(download.records):,} records from {source_name}" + (f" ({counts})" if counts else "")
+    _log(state, moment, "Open", message, source_name)
+    port.save(state, None, ALL_COLUMNS)
+    details = [] if state.home.gstin else ["Enter the recipient GSTIN on the Home sheet (or use --gstin)."]
+    return Outcome(message, details=details)
+
+
+def _period_of(download: PortalFile) -> str | None:
+    periods = {record.model.rtnprd for record in download.records if record.model.rtnprd}
+    return periods.pop() if len(periods) == 1 else None
+
+
+# --- Validate -------------------------------------------------------------------------------
+
+
+def validate_book(port: WorkbookPort, *, now: datetime | None = None) -> Outcome:
+    """Clear filters, check every row, write each row's findings, update the summary."""
+    moment = now or datetime.now()
+    port.clear_filters()
+    state = port.load()
+    report = _validate_state(state)
+    _log(state, moment, "Validate", report.summary())
+    port.save(state, report, frozenset({"sheet_errors"}))
+    return Outcome(report.summary(), ok=not report.errors,
+                   details=[problem.console_text() for problem in report.problems], report=report)
+
+
+def _validate_state(state: BookState) -> Report:
+    state.number_rows()
+    entries = state.all_entries()
+    report, per_entry = validate(entries, state.home)
+    for entry in entries:
+        problems = per_entry.get(id(entry))
+        entry.sheet_errors = "\n".join(p.cell_text() for p in problems) if problems else ""
+    return report
+
+
+# --- Generate -------------------------------------------------------------------------------
+
+
+def generate_upload(port: WorkbookPort, choose_target: Callable[[BookState, datetime], Path | None], *,
+                    now: datetime | None = None) -> Outcome:
+    """Validate; with no errors, write the upload JSON (atomically) and log its SHA-256."""
+    from .portal import write_json_atomically
+
+    moment = now or datetime.now()
+    port.clear_filters()
+    state = port.load()
+    report = _validate_state(state)
+    if report.errors:
+        message = (f"No upload file written: {len(report.errors):,} "
+                   f"{'error' if len(report.errors) == 1 else 'errors'} to fix first ({report.summary()})")
+        _log(state, moment, "Generate", message)
+        port.save(state, report, frozenset({"sheet_errors"}))
+        return Outcome(message, ok=False, details=[p.console_text() for p in report.problems], report=report)
+    assert state.home.gstin  # validation guarantees a valid recipient GSTIN
+    document, count = build_upload(state.all_entries(), state.home.gstin)
+    target = choose_target(state, moment)
+    if target is None:
+        return Outcome("Cancelled: no upload file written", ok=True, report=report)
+    payload = write_json_atomically(target, document)
+    digest = hashlib.sha256(payload).hexdigest()
+    if count:
+        message = f"Saved the upload JSON: {target}, {count:,} {'record' if count == 1 else 'records'}"
+    else:
+        message = f"No changes since the download; the upload file holds no records: {target}"
+    _log(state, moment, "Generate", message, target.name, digest)
+    port.save(state, report, frozenset({"sheet_errors"}))
+    return Outcome(message, details=[p.console_text() for p in report.warnings], output=target, report=report)
+
+
+def default_upload_name(state: BookState, moment: datetime) -> str:
+    return f"IMS_upload_{state.home.gstin or 'GSTIN'}_{moment:%Y%m%d-%H%M%S}.json"
+
+
+# --- Error file -----------------------------------------------------------------------------
+
+
+def open_error_file(port: WorkbookPort, error_file: PortalFile, source_name: str, *,
+                    now: datetime | None = None) -> Outcome:
+    moment = now or datetime.now()
+    state = port.load()
+    rows_before = len(state.all_entries())
+    outcome = apply_error_file(state, error_file, source_name)
+    message = outcome.summary()
+    _log(state, moment, "Errors", message, source_name)
+    rows_changed = len(state.all_entries()) != rows_before
+    port.save(state, None, ALL_COLUMNS if rows_changed else frozenset({"portal_errors", "refresh_note"}))
+    return Outcome(message, details=outcome.unmatched)
+
+
+# --- Reconcile ------------------------------------------------------------------------------
+
+
+def reconcile_book(port: WorkbookPort, register: list[RegisterEntry], register_name: str, *,
+                   tolerance: Decimal = Decimal("1.00"), apply: bool = False,
+                   now: datetime | None = None) -> Outcome:
+    from .core.reconcile import reconcile
+
+    moment = now or datetime.now()
+    state = port.load()
+    outcome = reconcile(state, register, tolerance=tolerance, apply=apply)
+    message = outcome.summary()
+    _log(state, moment, "Reconcile", message, register_name)
+    fields = {"suggested_action", "match_result"} | ({"status"} if apply else set())
+    port.save(state, None, frozenset(fields))
+    return Outcome(message)
+
+
+# --- Refresh --------------------------------------------------------------------------------
+
+
+def refresh_book(port: WorkbookPort, download: PortalFile, source_name: str, *,
+                 now: datetime | None = None) -> Outcome:
+    from .core.refresh import refresh
+
+    moment = now or datetime.now()
+    if download.envelope == "error":
+        raise InputError(f"{source_name}: this is a portal error file, not a download")
+    state = port.load()
+    outcome = refresh(state, download, today=moment.strftime("%d-%m-%Y"))
+    state.home.source_file = source_name
+    if download.period:
+        state.home.period = download.period
+    if not state.home.gstin and download.gstin:
+        state.home.gstin = download.gstin
+    message = outcome.summary()
+    _log(state, moment, "Refresh", message, source_name)
+    port.save(state, None, ALL_COLUMNS)
+    return Outcome(message)
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,108 @@
+"""Portal error files mapped back onto the workbook's rows.
+
+Two shapes exist (domain doc §4.3, §6): the offline tool's error file, the download's sections
+under ``imsDetailsErr`` with ``error_msg`` on each record; and the GSP request-status
+``error_report``, errors grouped by section key, supplier and code, each listing ``inv: [{inum,
+rtnprd}]``. Either way the message lands in the row's "GST Portal Validation Errors" cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .book import BookState, Entry, entry_from_record
+from .problems import InputError
+from .records import PortalFile
+from .sections import section_for_error_key
+
+
+@dataclass
+class ErrorFileOutcome:
+    marked: int = 0  # rows that now show a portal error
+    added: int = 0  # records of the error file that were not in the book
+    unmatched: list[str] = field(default_factory=list)  # error-report entries with no row
+
+    def summary(self) -> str:
+        parts = [f"Marked {self.marked:,} {'row' if self.marked == 1 else 'rows'} with GST portal errors"]
+        if self.added:
+            parts.append(f"added {self.added:,} records that were not in the workbook")
+        if self.unmatched:
+            parts.append(f"{len(self.unmatched):,} errors name documents not in the workbook")
+        return "; ".join(parts)
+
+
+def apply_error_file(state: BookState, error_file: PortalFile, name: str) -> ErrorFileOutcome:
+    """Replace every row's portal errors with those of this error file."""
+    has_messages = any(r.model.error_msg or r.model.error_cd for r in error_file.records)
+    if error_file.error_report is None and not has_messages:
+        raise InputError(f"{name}: not an IMS error file: no record carries an error_msg and there is no "
+                         "error_report (is this the download rather than the error file?)")
+    if error_file.gstin and state.home.gstin and error_file.gstin != state.home.gstin:
+        raise InputError(f"{name}: the error file is for GSTIN {error_file.gstin}, this workbook is for "
+                         f"{state.home.gstin}")
+    for entry in state.all_entries():
+        entry.portal_errors = ""
+    outcome = ErrorFileOutcome()
+    if error_file.error_report is not None:
+        _apply_error_report(state, error_file.error_report, outcome, name)
+    else:
+        _apply_error_records(state, error_file, outcome)
+    return outcome
+
+
+def _message(error_code: Any, message: Any) -> str:
+    text = str(message or "").strip() or "Rejected by the portal (no message given)"
+    return f"{error_code}: {text}" if error_code else text
+
+
+def _apply_error_records(state: BookState, error_file: PortalFile, outcome: ErrorFileOutcome) -> None:
+    rows = {entry.record.identity: entry for entry in state.all_entries()}
+    for record in error_file.records:
+        model = record.model
+        if not (model.error_msg or model.error_cd):
+            continue
+        message = _message(model.error_cd, model.error_msg)
+        entry = rows.get(record.identity)
+        if entry is None:
+            entry = entry_from_record(record)
+            entry.refresh_note = "Added from the portal's error file"
+            state.entries[record.section.key].append(entry)
+            rows[record.identity] = entry
+            outcome.added += 1
+        entry.portal_errors = _join(entry.portal_errors, message)
+        outcome.marked += 1
+
+
+def _apply_error_report(state: BookState, report: dict[str, Any], outcome: ErrorFileOutcome, name: str) -> None:
+    for key, groups in report.items():
+        section = section_for_error_key(key)
+        if section is None or groups is None:
+            continue
+        if not isinstance(groups, list):
+            raise InputError(f"{name}: error_report.{key} should be a list, found {type(groups).__name__}")
+        by_document: dict[tuple[str, str], list[Entry]] = {}
+        for entry in state.entries[section.key]:
+            by_document.setdefault((entry.record.model.stin.upper(), entry.record.number.upper()), []).append(entry)
+        for position, group in enumerate(groups, start=1):
+            if not isinstance(group, dict):
+                raise InputError(f"{name}: error_report.{key} item {position} should be an object")
+            supplier = str(group.get("stin") or group.get("ctin") or "").strip().upper()
+            message = _message(group.get("error_cd"), group.get("error_msg"))
+            documents = group.get("inv") or group.get("nt") or []
+            for document in documents if isinstance(documents, list) else []:
+                number = str(document.get("inum") or document.get("nt_num") or "").strip().upper()
+                period = document.get("rtnprd")
+                candidates = [e for e in by_document.get((supplier, number), [])
+                              if not period or e.record.model.rtnprd in (None, period)]
+                if not candidates:
+                    outcome.unmatched.append(f"{section.sheet}: {supplier} {number}: {message}")
+                for entry in candidates:
+                    entry.portal_errors = _join(entry.portal_errors, message)
+                    outcome.marked += 1
+
+
+def _join(existing: str, message: str) -> str:
+    if not existing:
+        return message
+    return existing if message in existing.split("\n") else f"{existing}\n{message}"

@@ -1,0 +1,311 @@
+"""Refresh a workbook from a newer portal download without losing what the user decided.
+
+Suppliers keep uploading and editing invoices while staff work through a month's workbook, so a
+newer download is merged into the book rather than replacing it:
+
+- a record whose values are unchanged keeps the user's inputs and takes the new portal record
+  (hash, flags, action), so the next upload compares against the portal's current state;
+- a record the supplier edited starts again from the portal's state, and its "Refresh Notes" cell
+  says what changed and what the user had typed;
+- new records are appended to their sheet; records gone from the download move to "Removed from
+  Portal" with the user's inputs, and come back from there if they reappear.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .book import BookState, Entry, RemovedEntry, entry_from_record, is_blank, parse_action, parse_amount, parse_itc
+from .layout import REMOVED
+from .problems import InputError
+from .records import PortalFile, PortalRecord, Record
+from .sections import ACTION_LABELS, DECLARED_FIELDS, Section
+
+Identity = tuple[str, ...]
+
+_WHERE = "Refresh from Newer Download"
+# The supplier's values that make a record "edited", in the order the sheet shows them.
+_SUPPLIER_FIELDS = ("inv_typ", "val", "pos", "txval", "iamt", "camt", "samt", "cess")
+_MONEY_FIELDS = frozenset({"val", "txval", "iamt", "camt", "samt", "cess"})
+# ECO sheets have no Supply Type column, but their records may still carry inv_typ.
+_FALLBACK_HEADERS = {"inv_typ": "Supply Type"}
+
+
+@dataclass
+class RefreshOutcome:
+    """How many rows each kind of change touched."""
+
+    unchanged: int = 0
+    edited: int = 0
+    added: int = 0
+    removed: int = 0
+    restored: int = 0
+
+    def summary(self) -> str:
+        """One sentence for a message box, the console and the Change Log."""
+        parts = [f"{self.unchanged:,} unchanged"]
+        if self.edited:
+            parts.append(f"{self.edited:,} changed by {'a supplier' if self.edited == 1 else 'suppliers'}")
+        if self.added:
+            parts.append(f"{self.added:,} new")
+        if self.restored:
+            parts.append(f"{self.restored:,} back from '{REMOVED}'")
+        if self.removed:
+            parts.append(f"{self.removed:,} removed from the portal (kept on '{REMOVED}')")
+        if len(parts) == 1:
+            parts.append("nothing new, changed or removed")
+        return "Refreshed: " + ", ".join(parts)
+
+
+def refresh(state: BookState, download: PortalFile, *, today: str) -> RefreshOutcome:
+    """Merge a newer portal download into ``state`` in place; ``today`` dates the notes.
+
+    Raises InputError, before changing anything, when the download cannot be a newer download
+    of this workbook's GSTIN.
+    """
+    _check_download(state, download)
+    unclaimed = _Unclaimed(download.records)
+    outcome = RefreshOutcome()
+
+    # Everything is built aside and assigned at the end, so the state is never half refreshed.
+    sections: dict[str, list[Entry]] = {}
+    gone: list[Entry] = []
+    for key, entries in state.entries.items():
+        sections[key] = []
+        for entry in entries:
+            record = unclaimed.claim(entry.record.identity)
+            if record is None:
+                gone.append(entry)
+            else:
+                sections[key].append(_carry_over(entry, record, outcome))
+
+    still_removed: list[RemovedEntry] = []
+    for removed in state.removed:
+        record = unclaimed.claim(removed.entry.record.identity)
+        if record is None:
+            still_removed.append(removed)
+        else:
+            sections.setdefault(record.section.key, []).append(_bring_back(removed.entry, record, today))
+            outcome.restored += 1
+
+    for record in unclaimed.rest():
+        entry = entry_from_record(record)
+        entry.refresh_note = f"New in the download of {today}"
+        sections.setdefault(record.section.key, []).append(entry)
+        outcome.added += 1
+
+    for entry in gone:
+        entry.row = None  # no longer on a section sheet
+        still_removed.append(RemovedEntry(entry, removed_on=today))
+    outcome.removed = len(gone)
+
+    state.entries.update(sections)
+    state.removed = still_removed
+    state.number_rows()
+    return outcome
+
+
+def _check_download(state: BookState, download: PortalFile) -> None:
+    # An error file or an upload holds only some records: refreshing from one would move every
+    # other row to "Removed from Portal".
+    if download.envelope == "error":
+        raise InputError(f"{_WHERE}: this is an IMS error file, not a download; open it with "
+                         "'Open Downloaded Error JSON File'")
+    if download.envelope == "upload":
+        raise InputError(f"{_WHERE}: this is an upload file, not a download; use the file from "
+                         "IMS Dashboard > Offline > Download JSON")
+    theirs, ours = download.gstin, state.home.gstin
+    if is_blank(theirs) or is_blank(ours):
+        return
+    theirs, ours = str(theirs).strip().upper(), str(ours).strip().upper()
+    if theirs != ours:
+        raise InputError(f"{_WHERE}: the download is for GSTIN {theirs}, this workbook is for {ours}")
+
+
+class _Unclaimed:
+    """The download's records by identity; each record matches at most one row.
+
+    Identities should be unique, but if a download or a book holds duplicates they pair up in
+    order and the rest count as new or removed, so nothing is dropped.
+    """
+
+    def __init__(self, records: Iterable[Record]) -> None:
+        self._records = list(records)
+        self._by_identity: dict[Identity, deque[Record]] = {}
+        for record in self._records:
+            self._by_identity.setdefault(record.identity, deque()).append(record)
+        self._claimed: set[int] = set()
+
+    def claim(self, identity: Identity) -> Record | None:
+        waiting = self._by_identity.get(identity)
+        if not waiting:
+            return None
+        record = waiting.popleft()
+        self._claimed.add(id(record))
+        return record
+
+    def rest(self) -> list[Record]:
+        """Records no row claimed, in the download's order."""
+        return [record for record in self._records if id(record) not in self._claimed]
+
+
+# --- one row -----------------------------------------------------------------------------------
+
+
+def _carry_over(entry: Entry, record: Record, outcome: RefreshOutcome) -> Entry:
+    """A row that is still in the download: keep the inputs, or restart if the supplier edited it."""
+    changes = supplier_changes(entry.record, record)
+    if changes:
+        outcome.edited += 1
+        return _take_supplier_edit(entry, record, changes)
+    outcome.unchanged += 1
+    previous_action = entry.record.model.action
+    _keep_inputs(entry, record)
+    entry.refresh_note = _portal_status_note(entry, previous_action)
+    return entry
+
+
+def _bring_back(entry: Entry, record: Record, today: str) -> Entry:
+    """A row from "Removed from Portal" whose record is in the download again."""
+    back = f"Back in the download of {today}"
+    changes = supplier_changes(entry.record, record)
+    if changes:
+        restarted = _take_supplier_edit(entry, record, changes)
+        restarted.refresh_note = f"{back}. {restarted.refresh_note}"
+        return restarted
+    _keep_inputs(entry, record)
+    entry.refresh_note = back
+    return entry
+
+
+def _keep_inputs(entry: Entry, record: Record) -> None:
+    # Inputs, portal errors, suggestion and match result all still apply: the values are the same.
+    # Only the record moves on, so the next upload's prev_status is the portal's current action.
+    entry.record = record
+
+
+def _take_supplier_edit(entry: Entry, record: Record, changes: list[str]) -> Entry:
+    """A fresh row for the edited record; the note keeps what the user had typed."""
+    fresh = entry_from_record(record)
+    note = "Changed by supplier: " + "; ".join(changes)
+    typed = _typed_inputs_replaced(entry, fresh)
+    if typed:
+        note += " (" + "; ".join(typed) + ")"
+    fresh.refresh_note = note
+    return fresh
+
+
+def _portal_status_note(entry: Entry, previous_action: str) -> str:
+    """Say so when the portal's status moved and the row's Status (kept as typed) is not it.
+
+    A user who uploaded in between sees nothing: their Status is what the portal now shows.
+    """
+    now = entry.record.model.action
+    if now == previous_action or _action_code(entry.status) == now:
+        return ""
+    return (f"Portal status changed {ACTION_LABELS[previous_action]} -> {ACTION_LABELS[now]}; "
+            f"your Status {_shown(entry.status)} is kept")
+
+
+# --- what changed, in words ---------------------------------------------------------------------
+
+
+def supplier_changes(old: Record, new: Record) -> list[str]:
+    """The supplier's values that differ, as "Taxable Value 10,000.42 -> 12,000.42"; empty if none."""
+    changes = []
+    for name in _SUPPLIER_FIELDS:
+        before, after = _supplier_value(old.model, name), _supplier_value(new.model, name)
+        if before != after:
+            changes.append(f"{_header(new.section, name)} {_show_value(before)} -> {_show_value(after)}")
+    return changes
+
+
+def _supplier_value(model: PortalRecord, name: str) -> Decimal | str:
+    value: Any = getattr(model, name, None)
+    if name in _MONEY_FIELDS:
+        return Decimal(value)  # Decimal equality: 142700 equals 142700.00
+    text = "" if value is None else str(value).strip().upper()
+    if name == "pos" and text.isdigit():
+        text = text.zfill(2)  # 7 (a JSON number) and "07" are the same state
+    return text
+
+
+def _show_value(value: Decimal | str) -> str:
+    if isinstance(value, Decimal):
+        return _money(value)
+    return value or "(blank)"
+
+
+def _typed_inputs_replaced(old: Entry, new: Entry) -> list[str]:
+    """What the user had typed that the fresh row no longer shows: "your Status was Accept"."""
+    section = old.section
+    typed: list[str] = []
+    if _typed_differs(old.status, new.status, _action_code):
+        typed.append(f"your Status was {_shown(old.status)}")
+    if _typed_differs(old.remarks, new.remarks, _remarks_text):
+        typed.append(f'your Remarks were "{_shown(old.remarks)}"')
+    if not section.takes_itc_declaration:
+        return typed
+    if _typed_differs(old.itc, new.itc, _itc_code):
+        typed.append(f"your {_header(section, 'itc')} was {_shown(old.itc)}")
+    for name in DECLARED_FIELDS:
+        before = old.declared.get(name)
+        if _typed_differs(before, new.declared.get(name), _amount):
+            typed.append(f"your {_header(section, name)} was {_shown_amount(before)}")
+    return typed
+
+
+def _typed_differs(before: Any, after: Any, meaning: Callable[[Any], Any]) -> bool:
+    """Did the user type something the new value does not say? A blank input loses nothing."""
+    return not is_blank(before) and meaning(before) != meaning(after)
+
+
+def _action_code(value: Any) -> str | None:
+    return _parsed_or_text(parse_action, value)
+
+
+def _itc_code(value: Any) -> str | None:
+    return _parsed_or_text(parse_itc, value)
+
+
+def _amount(value: Any) -> Decimal | str | None:
+    return _parsed_or_text(parse_amount, value)
+
+
+def _remarks_text(value: Any) -> str | None:
+    return None if is_blank(value) else str(value).strip()
+
+
+def _parsed_or_text(parse: Callable[[Any], Any], value: Any) -> Any:
+    # An input the parser rejects still counts as typed: compare its text so it is reported.
+    try:
+        return parse(value)
+    except ValueError:
+        return str(value).strip()
+
+
+def _shown(value: Any) -> str:
+    return str(value).strip()
+
+
+def _shown_amount(value: Any) -> str:
+    try:
+        amount = parse_amount(value)
+    except ValueError:
+        return _shown(value)
+    return _shown(value) if amount is None else _money(amount)
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:,.2f}"
+
+
+def _header(section: Section, name: str) -> str:
+    try:
+        return section.column(name).header
+    except KeyError:
+        return _FALLBACK_HEADERS.get(name, name)

@@ -1,0 +1,60 @@
+"""``ims-xl demo``: the whole monthly flow on the bundled sample download, narrated."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+from . import actions
+from .bookfile import FilePort
+from .core.problems import InputError
+from .portal import read_portal_file
+
+SAMPLE_NAME = "sample_download.json"
+# What a member of staff might decide for the sample: (sheet key, row, status, remarks, itc).
+_DECISIONS = (
+    ("b2b", 0, "Accept", None, None),
+    ("b2b", 1, "Reject", "Not our purchase: no goods received", None),
+    ("b2bcn", 1, "Accept", None, "Yes"),
+    ("b2bdn", 0, "Pending", "Awaiting rate confirmation", None),
+)
+
+
+def run_demo(directory: Path, say: Callable[[str], None], progress: Callable[[str], None]) -> int:
+    directory.mkdir(parents=True, exist_ok=True)
+    download = directory / SAMPLE_NAME
+    book = directory / "sample_download.xlsm"
+    for stale in (book, *directory.glob("IMS_upload_*.json"), *directory.glob("sample_download-*.xlsm")):
+        stale.unlink(missing_ok=True)
+    with resources.as_file(resources.files("ims_xl").joinpath("data", SAMPLE_NAME)) as sample:
+        shutil.copyfile(sample, download)
+    say(f"1. Copied the sample IMS download to {download}")
+
+    outcome = actions.open_download(FilePort(book, new=True, progress=progress), read_portal_file(download),
+                                    download.name)
+    say(f"2. {outcome.message}\n   Workbook: {book}")
+
+    port = FilePort(book, progress=progress)
+    state = port.load()
+    for key, index, status, remarks, itc in _DECISIONS:
+        entry = state.entries[key][index]
+        entry.status, entry.remarks, entry.itc = status, remarks, itc
+        say(f"3. {entry.section.sheet} {entry.record.number} ({entry.record.model.tradenm}): Status {status}"
+            + (f", Remarks '{remarks}'" if remarks else "") + (f", ITC to be reduced {itc}" if itc else ""))
+    port.save(state, None, frozenset({"status", "remarks", "itc"}))
+
+    validated = actions.validate_book(FilePort(book, progress=progress))
+    say(f"4. {validated.message}")
+    for line in validated.details:
+        say(f"     {line}")
+
+    generated = actions.generate_upload(
+        FilePort(book, progress=progress), lambda state, moment: directory / actions.default_upload_name(state, moment))
+    if not generated.ok:
+        raise InputError(f"demo: {generated.message}")
+    say(f"5. {generated.message}")
+    say(f"\nDone. Open {book} in Excel (enable macros) to see the rows, or upload {generated.output} "
+        "on the portal's IMS dashboard (Offline > Upload JSON).")
+    return 0
