@@ -71,7 +71,8 @@ def refresh(state: BookState, download: PortalFile, *, today: str) -> RefreshOut
     unclaimed = _Unclaimed(download.records)
     outcome = RefreshOutcome()
 
-    # Everything is built aside and assigned at the end, so the state is never half refreshed.
+    # The checks above are the only ones that raise. Rows are sorted into new lists, which
+    # replace the sections and the removed list at the end.
     sections: dict[str, list[Entry]] = {}
     gone: list[Entry] = []
     for key, entries in state.entries.items():

@@ -1,0 +1,116 @@
+"""Entry points of the workbook's buttons (``workbook/ims_buttons.bas`` calls these by RunPython).
+
+Each one finds the calling workbook, runs its action over ``XlwingsPort`` and shows the outcome
+in a message box. A user's mistake is one sentence in a message box; an unexpected error too,
+with the traceback written to a log file for whoever supports the firm.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import traceback
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from . import actions
+from .core.problems import InputError
+from .excel import XlwingsPort
+from .portal import read_portal_file
+
+LOG_FILE = Path(tempfile.gettempdir()) / "ims-xl-error.log"
+
+
+def _caller_port() -> XlwingsPort:
+    import xlwings as xw  # only here: the rest of ims_xl runs without Excel
+
+    return XlwingsPort(xw.Book.caller())
+
+
+def run_button(body: Callable[[XlwingsPort], actions.Outcome | None], port: XlwingsPort | None = None) -> None:
+    """Run one button's work and tell the user how it went."""
+    port = port or _caller_port()
+    try:
+        outcome = body(port)
+    except InputError as error:
+        port.alert(str(error), title="ims-xl: cannot do that", critical=True)
+        return
+    except Exception as error:
+        LOG_FILE.write_text(f"{datetime.now():%Y-%m-%d %H:%M:%S}\n{traceback.format_exc()}", encoding="utf-8")
+        port.alert(f"Unexpected error: {type(error).__name__}: {error}\n\nDetails were written to {LOG_FILE}",
+                   title="ims-xl: unexpected error", critical=True)
+        return
+    if outcome is not None:
+        port.alert(outcome.message, title="ims-xl" if outcome.ok else "ims-xl: please fix",
+                   critical=not outcome.ok)
+
+
+def _book_folder(port: XlwingsPort) -> Path:
+    full = Path(str(getattr(port.book, "fullname", "") or ""))
+    return full.parent if full.parent.exists() and str(full.parent) not in ("", ".") else Path.home()
+
+
+def open_json(port: XlwingsPort | None = None, path: str | None = None) -> None:
+    def body(port: XlwingsPort) -> actions.Outcome | None:
+        chosen = path or port.pick_file("Open Downloaded IMS JSON File", "IMS download", ["*.json", "*.zip"])
+        if not chosen:
+            return None
+        download = read_portal_file(chosen)
+        current = port.load()
+        if current.all_entries() and not port.confirm(
+            f"This workbook already holds {len(current.all_entries()):,} records. Replace them with the "
+            "download? (To keep your work, use 'Refresh from Newer Download' instead.)"):
+            return None
+        return actions.open_download(port, download, Path(chosen).name)
+
+    run_button(body, port)
+
+
+def validate_sheet(port: XlwingsPort | None = None) -> None:
+    run_button(actions.validate_book, port)
+
+
+def generate_json(port: XlwingsPort | None = None) -> None:
+    def body(port: XlwingsPort) -> actions.Outcome:
+        folder = _book_folder(port)
+        return actions.generate_upload(
+            port, lambda state, moment: folder / actions.default_upload_name(state, moment))
+
+    run_button(body, port)
+
+
+def open_error_json(port: XlwingsPort | None = None, path: str | None = None) -> None:
+    def body(port: XlwingsPort) -> actions.Outcome | None:
+        chosen = path or port.pick_file("Open Downloaded Error JSON File", "IMS error file", ["*.json", "*.zip"])
+        if not chosen:
+            return None
+        return actions.open_error_file(port, read_portal_file(chosen), Path(chosen).name)
+
+    run_button(body, port)
+
+
+def suggest_actions(port: XlwingsPort | None = None, path: str | None = None, apply: bool | None = None) -> None:
+    def body(port: XlwingsPort) -> actions.Outcome | None:
+        from .register import read_register
+
+        chosen = path or port.pick_file("Choose the purchase register", "Purchase register", ["*.xlsx", "*.csv"])
+        if not chosen:
+            return None
+        register = read_register(chosen)
+        should_apply = apply if apply is not None else port.confirm(
+            "Also set Status from the suggestions, on rows whose Status you have not changed?")
+        return actions.reconcile_book(port, register, Path(chosen).name, tolerance=Decimal("1.00"),
+                                      apply=should_apply)
+
+    run_button(body, port)
+
+
+def refresh_download(port: XlwingsPort | None = None, path: str | None = None) -> None:
+    def body(port: XlwingsPort) -> actions.Outcome | None:
+        chosen = path or port.pick_file("Refresh from Newer Download", "IMS download", ["*.json", "*.zip"])
+        if not chosen:
+            return None
+        return actions.refresh_book(port, read_portal_file(chosen), Path(chosen).name)
+
+    run_button(body, port)
