@@ -78,8 +78,30 @@ def _decode(name: str, data: bytes) -> Any:
 
 
 def _is_truncation(text: str, error: ValueError) -> bool:
+    """Did the text simply stop (an interrupted download) rather than go wrong somewhere?"""
     position = getattr(error, "pos", None)
-    return position is not None and position >= len(text.rstrip()) - 1
+    if position is not None and position >= len(text.rstrip()) - 1:
+        return True
+    return "Unterminated string" in str(error) or _open_brackets_at_end(text)
+
+
+def _open_brackets_at_end(text: str) -> bool:
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+    return depth > 0 or in_string
 
 
 def write_json_atomically(path: Path, document: Any, *, indent: int | None = None) -> bytes:
