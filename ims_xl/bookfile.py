@@ -235,6 +235,7 @@ def _write_home(book: xlsxwriter.Workbook, sheet: Worksheet, state: BookState, s
     chart.set_size({"width": 520, "height": 260})
     sheet.insert_chart(layout.BUTTON_FIRST_ROW, layout.BUTTON_COLUMN + 3, chart)
 
+    _print_setup(sheet)
     for offset, line in enumerate(layout.INSTRUCTIONS):
         sheet.write_string(layout.INSTRUCTIONS_TOP + offset, 1, line, styles.label if offset == 0 else None)
     sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True,
@@ -264,9 +265,19 @@ def _write_section(sheet: Worksheet, section: Section, entries: Sequence[Entry],
                 value = text_or_none(value)
             _write_cell(sheet, r, c, value, cell_formats[c], where=(section.sheet, r))
     _section_rules(sheet, section, styles)
+    _print_setup(sheet, repeat_to=HEADER_ROW - 1)
     sheet.autofilter(HEADER_ROW - 1, 0, max(first + len(entries) - 1, first), last_column)
     sheet.freeze_panes(first, section.index("number") + 1)
     sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
+
+
+def _print_setup(sheet: Worksheet, *, repeat_to: int | None = None) -> None:
+    """Landscape, one page wide: wide sheets print (and render to PDF) readably."""
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    if repeat_to is not None:
+        sheet.repeat_rows(0, repeat_to)
 
 
 def _section_rules(sheet: Worksheet, section: Section, styles: _Styles) -> None:
