@@ -9,6 +9,7 @@ from typing import Any
 from .book import BookState, Entry, parse_action
 from .layout import RECON_RESULTS
 from .problems import Report, Severity
+from .reconcile import bucket_of
 from .sections import SECTIONS
 
 _STATUS_ORDER = ("N", "A", "R", "P")
@@ -72,7 +73,7 @@ def reconciliation_rows(state: BookState) -> list[list[Any]]:
     counts: Counter[str] = Counter()
     taxes: dict[str, Decimal] = dict.fromkeys(RECON_RESULTS, Decimal(0))
     for entry in state.all_entries():
-        result = reconciliation_bucket(entry.match_result)
+        result = bucket_of(entry.match_result)
         if result:
             counts[result] += 1
             taxes[result] += entry_tax(entry)
@@ -80,17 +81,3 @@ def reconciliation_rows(state: BookState) -> list[list[Any]]:
         counts[RECON_RESULTS[4]] += 1
         taxes[RECON_RESULTS[4]] += sum((Decimal(str(v)) for v in row[5:9] if v not in (None, "")), Decimal(0))
     return [[result, counts[result], taxes[result]] for result in RECON_RESULTS]
-
-
-def reconciliation_bucket(match_result: str) -> str | None:
-    """Which summary line a "Match Result" text belongs to."""
-    if not match_result:
-        return None
-    text = match_result.lower()
-    if text.startswith("not in purchase register"):
-        return RECON_RESULTS[3]
-    if "date differs" in text and "differs:" not in text.replace("date differs", ""):
-        return RECON_RESULTS[1]
-    if text.startswith("matched"):
-        return RECON_RESULTS[0]
-    return RECON_RESULTS[2]

@@ -1,0 +1,396 @@
+"""Reconciliation of IMS records with the recipient's purchase register, and suggested actions.
+
+Pure: works on a ``BookState`` and a list of ``RegisterEntry`` values; reading the register file
+is ``ims_xl.register``'s job.
+
+A register entry and an IMS record are the same document when the supplier GSTIN, the document
+type, the financial year of the document date and the normalised document number agree (Rule
+46(b): numbers are unique per financial year). Amounts are then compared head by head. The
+suggestion is Accept or Pending, never Reject: rejecting is a decision about the supplier, not
+something a missing register line proves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from .book import BookState, Entry, parse_action
+from .layout import RECON_RESULTS
+from .sections import ACTION_LABELS
+
+DOCUMENT_TYPES = ("Invoice", "Credit Note", "Debit Note")
+DEFAULT_TOLERANCE = Decimal("1.00")
+
+MATCHED, DATE_DIFFERS, AMOUNTS_DIFFER, NOT_IN_REGISTER, NOT_IN_IMS = RECON_RESULTS
+
+ACCEPT = ACTION_LABELS["A"]
+PENDING = ACTION_LABELS["P"]
+_CODE_OF_LABEL = {label: code for code, label in ACTION_LABELS.items()}
+
+NOT_IN_REGISTER_TEXT = "Not in purchase register"
+PENDING_BLOCKED_NOTE = " (Pending is not allowed for this record: decide Accept or Reject)"
+FOLLOW_UP_SUPPLIER = "Not uploaded by the supplier: follow up"
+
+# The amount heads compared, in the order differences are reported: (label, IMS field).
+HEADS = (
+    ("Taxable Value", "txval"),
+    ("IGST", "iamt"),
+    ("CGST", "camt"),
+    ("SGST", "samt"),
+    ("Cess", "cess"),
+)
+
+Amounts = tuple[Decimal, Decimal, Decimal, Decimal, Decimal]  # in the order of HEADS
+# Supplier GSTIN, document type, normalised number, financial year (None: the register has no date).
+Key = tuple[str, str, str, int | None]
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    """One line of the purchase register, as read from the file."""
+
+    supplier_gstin: str  # upper case, stripped
+    number: str  # as written in the register
+    date: date | None
+    document_type: str  # one of DOCUMENT_TYPES
+    taxable: Decimal
+    igst: Decimal
+    cgst: Decimal
+    sgst: Decimal
+    cess: Decimal
+    source_row: int  # 1-based row in the register file
+
+    def __post_init__(self) -> None:
+        if self.document_type not in DOCUMENT_TYPES:
+            raise ValueError(f"{self.document_type!r} is not one of {', '.join(DOCUMENT_TYPES)}")
+
+    @property
+    def amounts(self) -> Amounts:
+        return (self.taxable, self.igst, self.cgst, self.sgst, self.cess)
+
+    @property
+    def tax(self) -> Decimal:
+        return self.igst + self.cgst + self.sgst + self.cess
+
+
+@dataclass
+class ReconcileOutcome:
+    """What a reconciliation found: records and tax per ``layout.RECON_RESULTS`` line."""
+
+    ims_records: int
+    register_entries: int
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RECON_RESULTS, 0))
+    taxes: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(RECON_RESULTS, Decimal(0)))
+    pending_not_allowed: int = 0  # records left without a suggestion: the user must decide
+    applied: int | None = None  # statuses changed; None when suggestions were not applied
+
+    def add(self, bucket: str, tax: Decimal) -> None:
+        self.counts[bucket] += 1
+        self.taxes[bucket] += tax
+
+    @property
+    def matched(self) -> int:
+        return self.counts[MATCHED] + self.counts[DATE_DIFFERS]
+
+    def summary(self) -> str:
+        """One sentence for the console or a message box."""
+        text = (
+            f"Reconciled {_plural(self.ims_records, 'IMS record')} with "
+            f"{_plural(self.register_entries, 'register entry', 'register entries')}: "
+            f"{self.matched:,} matched, {self.counts[AMOUNTS_DIFFER]:,} differ, "
+            f"{self.counts[NOT_IN_REGISTER]:,} not in the register, "
+            f"{_plural(self.counts[NOT_IN_IMS], 'register entry', 'register entries')} not in IMS"
+        )
+        if self.pending_not_allowed:
+            text += (f"; {_plural(self.pending_not_allowed, 'record')} cannot be kept Pending "
+                     "(decide Accept or Reject)")
+        if self.applied is not None:
+            text += f"; applied {_plural(self.applied, 'suggestion')}"
+        return text
+
+
+# --- keys ------------------------------------------------------------------------------------
+
+# Leading zeros of a digit run (keeping the last digit) or a run of spaces and punctuation. One
+# pass with no Python callback: this runs for every record on both sides.
+_NOT_SIGNIFICANT = re.compile(r"(?<![0-9])0+(?=[0-9])|[\W_]+")
+
+
+def normalise_number(text: str) -> str:
+    """The form of a document number used for matching: "INV/2024/0891" -> "INV2024891".
+
+    Upper case, every run of digits without its leading zeros ("000" -> "0"), then spaces and
+    punctuation dropped. Zeros go before separators do, so "INV/2024/0891" and "inv-2024-891"
+    agree. The price is ambiguity: "A-1-23" and "A/12/3" both become "A123". That is accepted
+    because a match also needs the same supplier, document type and financial year.
+    """
+    return _NOT_SIGNIFICANT.sub("", str(text).upper())
+
+
+def financial_year(day: date) -> int:
+    """The year an Indian financial year (April to March) starts in: 31-03-2025 -> 2024."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def _portal_date(text: str) -> date:
+    # Portal dates are checked dd-mm-yyyy when a record is made; slicing beats strptime on 100k rows.
+    return date(int(text[6:10]), int(text[3:5]), int(text[0:2]))
+
+
+# --- both sides, ready to pair ----------------------------------------------------------------
+
+
+class _ImsDoc(NamedTuple):  # a tuple: 100k of them are built per run
+    entry: Entry
+    key: Key
+    date: date
+    amounts: Amounts
+
+    @property
+    def tax(self) -> Decimal:
+        return sum(self.amounts[1:], Decimal(0))
+
+
+def _ims_doc(entry: Entry) -> _ImsDoc:
+    model = entry.record.model
+    day = _portal_date(entry.record.date)
+    key = (model.stin.strip().upper(), entry.section.document_type,
+           normalise_number(entry.record.number), financial_year(day))
+    amounts = (model.txval, model.iamt, model.camt, model.samt, model.cess)
+    return _ImsDoc(entry, key, day, amounts)
+
+
+def _register_key(line: RegisterEntry) -> Key:
+    year = None if line.date is None else financial_year(line.date)
+    return (line.supplier_gstin, line.document_type, normalise_number(line.number), year)
+
+
+def _booked_amounts(line: RegisterEntry) -> Amounts:
+    """The register's amounts as IMS shows them.
+
+    Many accounting exports book a credit note as negative amounts; IMS shows it positive.
+    """
+    amounts = line.amounts
+    if line.document_type == "Credit Note" and all(a <= 0 for a in amounts) and any(a < 0 for a in amounts):
+        return (-amounts[0], -amounts[1], -amounts[2], -amounts[3], -amounts[4])
+    return amounts
+
+
+def _group(keys: Iterable[Key]) -> dict[Key, list[int]]:
+    groups: dict[Key, list[int]] = defaultdict(list)
+    for position, key in enumerate(keys):
+        groups[key].append(position)
+    return groups
+
+
+# --- pairing ----------------------------------------------------------------------------------
+
+
+def _distance(doc: _ImsDoc, line: RegisterEntry) -> tuple[Decimal, int]:
+    """How far apart two candidates are: total amount difference, then days apart."""
+    amount_gap = sum((abs(a - b) for a, b in zip(doc.amounts, _booked_amounts(line), strict=True)), Decimal(0))
+    day_gap = 0 if line.date is None else abs((doc.date - line.date).days)
+    return amount_gap, day_gap
+
+
+def _pair_closest(
+    doc_ids: list[int], line_ids: list[int], docs: list[_ImsDoc], register: list[RegisterEntry]
+) -> list[tuple[int, int]]:
+    """Pair IMS records with register lines of one key, closest amounts first.
+
+    Each side is used at most once. A key nearly always holds one document on each side; the
+    all-pairs sort only runs for duplicates, where the groups are small.
+    """
+    if len(doc_ids) == 1 and len(line_ids) == 1:
+        return [(doc_ids[0], line_ids[0])]
+    candidates = sorted((_distance(docs[i], register[j]), i, j) for i in doc_ids for j in line_ids)
+    pairs: list[tuple[int, int]] = []
+    used_docs: set[int] = set()
+    used_lines: set[int] = set()
+    for _, i, j in candidates:
+        if i not in used_docs and j not in used_lines:
+            pairs.append((i, j))
+            used_docs.add(i)
+            used_lines.add(j)
+    return pairs
+
+
+def _match(docs: list[_ImsDoc], register: list[RegisterEntry], line_groups: dict[Key, list[int]]) -> dict[int, int]:
+    """IMS document index -> register line index, for every pair found."""
+    matched: dict[int, int] = {}
+    for key, doc_ids in _group(doc.key for doc in docs).items():
+        line_ids = line_groups.get(key)
+        if line_ids:
+            matched.update(_pair_closest(doc_ids, line_ids, docs, register))
+    # A register line without a date has no financial year: offer it to any year's leftovers.
+    undated = {key[:3]: ids for key, ids in line_groups.items() if key[3] is None}
+    if undated:
+        leftovers: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+        for position, doc in enumerate(docs):
+            if position not in matched and doc.key[:3] in undated:
+                leftovers[doc.key[:3]].append(position)
+        # Dated lines are only ever paired within their own key, so every undated line is still free.
+        for short_key, doc_ids in leftovers.items():
+            matched.update(_pair_closest(doc_ids, undated[short_key], docs, register))
+    return matched
+
+
+# --- what the user reads ----------------------------------------------------------------------
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:,.2f}"
+
+
+def _plural(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count:,} {singular if count == 1 else (plural or singular + 's')}"
+
+
+def _compare(doc: _ImsDoc, line: RegisterEntry, tolerance: Decimal) -> tuple[str, str]:
+    """Match result and suggested label for a paired IMS record and register line."""
+    differences = [
+        f"{label} differs: {_money(ims)} in IMS, {_money(books)} in books"
+        for (label, _), ims, books in zip(HEADS, doc.amounts, _booked_amounts(line), strict=True)
+        if abs(ims - books) > tolerance
+    ]
+    days = None if line.date is None else abs((doc.date - line.date).days)
+    date_note = f"date differs by {_plural(days, 'day')}" if days else ""
+    if differences:
+        return "; ".join([*differences, date_note] if date_note else differences), PENDING
+    if date_note:
+        return f"Matched by number; {date_note}", ACCEPT
+    if line.date is None:
+        return "Matched by number; the register has no date", ACCEPT
+    return "Matched", ACCEPT
+
+
+def _duplicate_text(rows: list[int]) -> str:
+    if len(rows) == 1:
+        return f"Duplicate: the register row {rows[0]} is already matched to another IMS record"
+    shown = ", ".join(str(row) for row in rows)
+    return f"Duplicate: the register rows {shown} are already matched to other IMS records"
+
+
+def bucket_of(match_result: str) -> str | None:
+    """The ``layout.RECON_RESULTS`` line a "Match Result" text is counted under; None for blank.
+
+    Texts are read back from the sheet, so this works on the words. Anything that is neither a
+    match nor missing from the register (amount differences, duplicates) counts as a difference.
+    """
+    text = (match_result or "").strip().lower()
+    if not text:
+        return None
+    if text.startswith(NOT_IN_REGISTER_TEXT.lower()):
+        return NOT_IN_REGISTER
+    if text.startswith("matched") and "differs:" not in text:
+        return DATE_DIFFERS if "date differs" in text else MATCHED
+    return AMOUNTS_DIFFER
+
+
+# --- the whole run ----------------------------------------------------------------------------
+
+
+def reconcile(
+    state: BookState,
+    register: list[RegisterEntry],
+    *,
+    tolerance: Decimal = DEFAULT_TOLERANCE,
+    apply: bool = False,
+) -> ReconcileOutcome:
+    """Compare every IMS record with the purchase register and suggest an action.
+
+    Sets ``match_result`` and ``suggested_action`` on every entry and replaces
+    ``state.not_in_ims`` with the register lines no IMS record matched. With ``apply``, the
+    suggestion also becomes the status where the user has not changed the downloaded one.
+
+    Args:
+        state: the workbook's contents.
+        register: the purchase register's lines.
+        tolerance: the largest difference per amount head still counted as equal (inclusive).
+        apply: copy suggestions into the Status column where the status is untouched.
+
+    Returns:
+        Counts and tax per reconciliation result, for the Home sheet and the console.
+    """
+    if tolerance < 0:
+        raise ValueError(f"the tolerance cannot be negative ({tolerance})")
+    entries = state.all_entries()
+    docs = [_ims_doc(entry) for entry in entries]
+    line_groups = _group(_register_key(line) for line in register)
+    matched = _match(docs, register, line_groups)
+
+    outcome = ReconcileOutcome(ims_records=len(docs), register_entries=len(register))
+    for position, doc in enumerate(docs):
+        if position in matched:
+            result, suggestion = _compare(doc, register[matched[position]], tolerance)
+        else:
+            result, suggestion = _unmatched_result(doc, register, line_groups), PENDING
+        if suggestion == PENDING and doc.entry.record.model.pending_blocked:
+            result, suggestion = result + PENDING_BLOCKED_NOTE, ""
+            outcome.pending_not_allowed += 1
+        doc.entry.match_result, doc.entry.suggested_action = result, suggestion
+        bucket = bucket_of(result)
+        if bucket is not None:
+            outcome.add(bucket, doc.tax)
+
+    state.not_in_ims = _not_in_ims_rows(register, line_groups, set(matched.values()))
+    for row in state.not_in_ims:
+        outcome.add(NOT_IN_IMS, sum(row[5:9], Decimal(0)))
+    if apply:
+        outcome.applied = sum(_apply_suggestion(entry) for entry in entries)
+    return outcome
+
+
+def _unmatched_result(doc: _ImsDoc, register: list[RegisterEntry], line_groups: dict[Key, list[int]]) -> str:
+    """"Not in purchase register", or a duplicate when the register has the document, already used."""
+    same_document = line_groups.get(doc.key, []) + line_groups.get((*doc.key[:3], None), [])
+    if not same_document:
+        return NOT_IN_REGISTER_TEXT
+    return _duplicate_text(sorted(register[j].source_row for j in same_document))
+
+
+def _not_in_ims_rows(
+    register: list[RegisterEntry], line_groups: dict[Key, list[int]], used: set[int]
+) -> list[list[Any]]:
+    """Rows under ``layout.NOT_IN_IMS_HEADERS`` for the register lines no IMS record matched."""
+    follow_up: dict[int, str] = {}
+    for ids in line_groups.values():
+        # The register's own copy of the document: the matched line, else the first one.
+        kept = next((j for j in ids if j in used), ids[0])
+        for j in ids:
+            if j not in used:
+                follow_up[j] = (FOLLOW_UP_SUPPLIER if j == kept
+                                else f"Duplicate of register row {register[kept].source_row}")
+    return [_not_in_ims_row(register[j], follow_up[j]) for j in sorted(follow_up)]
+
+
+def _not_in_ims_row(line: RegisterEntry, follow_up: str) -> list[Any]:
+    return [
+        line.supplier_gstin, line.number, line.date, line.document_type,
+        line.taxable, line.igst, line.cgst, line.sgst, line.cess,
+        line.source_row, follow_up,
+    ]
+
+
+def _apply_suggestion(entry: Entry) -> bool:
+    """Set the status to the suggestion unless the user chose one. True when the status changed."""
+    if not entry.suggested_action:
+        return False
+    try:
+        current = parse_action(entry.status)
+    except ValueError:
+        return False  # text we cannot read is still the user's: leave it for validation to report
+    if current != entry.record.model.action:
+        return False  # the user changed the downloaded status: never override a choice
+    if current not in ("N", "P"):
+        return False  # an Accept or Reject already on the portal was someone's decision too
+    if _CODE_OF_LABEL[entry.suggested_action] == current:
+        return False
+    entry.status = entry.suggested_action
+    return True
