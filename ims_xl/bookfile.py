@@ -69,6 +69,9 @@ _HIGHLIGHTED_FIELDS = ("stin", "number", "original_number", "status", "itc", "de
                        "decl_sgst", "decl_cess", "remarks")
 
 
+_WRAPPED_FIELDS = ("sheet_errors", "portal_errors", "match_result", "refresh_note")
+
+
 @dataclass
 class MacroSetup:
     """What makes an ``.xlsm``: the VBA project and the ``xlwings.conf`` sheet's entries."""
@@ -146,26 +149,33 @@ class _Styles:
         self.orange = book.add_format(_ORANGE)
         self.green = book.add_format(_GREEN)
         self.blue = book.add_format(_BLUE)
-        self._cells: dict[tuple[Kind, bool], Format] = {}
+        self.plain = book.add_format({"locked": True})
+        self._cells: dict[tuple[Kind, bool, bool], Format] = {}
 
     def cell(self, column: Column) -> Format:
-        key = (column.kind, column.editable)
+        wrap = column.field in _WRAPPED_FIELDS
+        key = (column.kind, column.editable, wrap)
         if key not in self._cells:
             props: dict[str, Any] = {"num_format": {Kind.TEXT: "@", Kind.MONEY: "#,##0.00",
                                                     Kind.DATE: "dd-mm-yyyy", Kind.LABEL: "@"}[column.kind]}
             if column.editable:
                 props.update(locked=False, bg_color=_INPUT_FILL)
+            if wrap:  # several findings, one per line: all of them visible
+                props.update(text_wrap=True, valign="top")
             self._cells[key] = self.book.add_format(props)
         return self._cells[key]
 
 
 def _write_lists(book: xlsxwriter.Workbook, sheet: Worksheet) -> None:
-    for r, label in enumerate(ACTION_LABELS.values()):
-        sheet.write_string(r, 0, label)
-    for r, label in enumerate(ITC_LABELS.values()):
-        sheet.write_string(r, 1, label)
-    book.define_name("StatusList", f"='{layout.LISTS}'!$A$1:$A${len(ACTION_LABELS)}")
-    book.define_name("ItcList", f"='{layout.LISTS}'!$B$1:$B${len(ITC_LABELS)}")
+    # constant_memory mode drops writes to rows already left behind: write row by row.
+    statuses, answers = list(ACTION_LABELS.values()), list(ITC_LABELS.values())
+    for r in range(max(len(statuses), len(answers))):
+        if r < len(statuses):
+            sheet.write_string(r, 0, statuses[r])
+        if r < len(answers):
+            sheet.write_string(r, 1, answers[r])
+    book.define_name("StatusList", f"='{layout.LISTS}'!$A$1:$A${len(statuses)}")
+    book.define_name("ItcList", f"='{layout.LISTS}'!$B$1:$B${len(answers)}")
     sheet.hide()
 
 
@@ -176,6 +186,14 @@ def _write_home(book: xlsxwriter.Workbook, sheet: Worksheet, state: BookState, s
     sheet.set_column(2, 2, 22)
     sheet.set_column(3, 12, 13)
     sheet.write_string(0, 1, "IMS Offline Workbook (ims-xl)", styles.title)
+    if buttons:
+        for index, (caption, macro) in enumerate(layout.BUTTONS):
+            sheet.insert_button(layout.BUTTON_FIRST_ROW + index * layout.BUTTON_ROW_STEP, layout.BUTTON_COLUMN, {
+                "macro": macro, "caption": caption, "width": 230, "height": 30})
+    else:
+        sheet.write_string(layout.BUTTON_FIRST_ROW, layout.BUTTON_COLUMN,
+                           "This .xlsx has no buttons: use the ims-xl command line, or open the .xlsm.",
+                           styles.help)
     home = state.home
     values = {layout.HOME_GSTIN: home.gstin, layout.HOME_PERIOD: home.period,
               layout.HOME_SOURCE: home.source_file, layout.HOME_LAST_ACTION: home.last_action}
@@ -195,14 +213,6 @@ def _write_home(book: xlsxwriter.Workbook, sheet: Worksheet, state: BookState, s
     sheet.data_validation(*layout.HOME_GSTIN, *layout.HOME_GSTIN, {
         "validate": "length", "criteria": "==", "value": 15, "error_type": "warning",
         "error_title": "Recipient GSTIN", "error_message": "A GSTIN has 15 characters."})
-    if buttons:
-        for index, (caption, macro) in enumerate(layout.BUTTONS):
-            sheet.insert_button(layout.BUTTON_FIRST_ROW + index * layout.BUTTON_ROW_STEP, layout.BUTTON_COLUMN, {
-                "macro": macro, "caption": caption, "width": 230, "height": 30})
-    else:
-        sheet.write_string(layout.BUTTON_FIRST_ROW, layout.BUTTON_COLUMN,
-                           "This .xlsx has no buttons: use the ims-xl command line, or open the .xlsm.",
-                           styles.help)
 
     top = layout.SUMMARY_TOP
     sheet.write_string(top - 1, 1, "Summary by section and status (tax = IGST + CGST + SGST + Cess)", styles.label)
@@ -245,14 +255,22 @@ def _write_home(book: xlsxwriter.Workbook, sheet: Worksheet, state: BookState, s
 def _write_section(sheet: Worksheet, section: Section, entries: Sequence[Entry], styles: _Styles) -> None:
     columns = section.columns
     last_column = len(columns) - 1
-    sheet.write_string(TITLE_ROW - 1, 0, f"{section.sheet}: {section.title}", styles.title)
-    sheet.write_string(HELP_ROW - 1, 0, "Choose Status (and Remarks, ITC to be reduced where asked) in the "
-                       "yellow columns; then press Validate Sheet on Home.", styles.help)
     for c, column in enumerate(columns):
         sheet.set_column(c, c, column.width, styles.cell(column), {"hidden": column.hidden})
+    # Rows go out in order (constant_memory); above the header, input columns get plain locked cells.
+    editable = [c for c, column in enumerate(columns) if column.editable]
+    texts = {TITLE_ROW - 1: (f"{section.sheet}: {section.title}", styles.title),
+             HELP_ROW - 1: ("Choose Status (and Remarks, ITC to be reduced where asked) in the yellow columns; "
+                            "then press Validate Sheet on Home.", styles.help)}
+    for r in range(HEADER_ROW - 1):
+        if r in texts:
+            sheet.write_string(r, 0, *texts[r])
+        for c in editable:
+            sheet.write_blank(r, c, None, styles.plain)
+    for c, column in enumerate(columns):
         sheet.write_string(HEADER_ROW - 1, c, column.header,
                            styles.input_header if column.editable else styles.header)
-    sheet.set_row(HEADER_ROW - 1, 45)
+    sheet.set_row(HEADER_ROW - 1, 60)
     cell_formats = [styles.cell(column) for column in columns]
     kinds = [column.kind for column in columns]
     first = FIRST_DATA_ROW - 1
@@ -344,6 +362,7 @@ def _write_table(sheet: Worksheet, title: str, headers: Sequence[str], rows: Ite
             _write_cell(sheet, r, c, value, style, where=(sheet.name, r))
     sheet.autofilter(layout.AUX_HEADER_ROW, 0, layout.AUX_HEADER_ROW + max(count, 1), len(headers) - 1)
     sheet.freeze_panes(layout.AUX_HEADER_ROW + 1, 0)
+    _print_setup(sheet, repeat_to=layout.AUX_HEADER_ROW)
 
 
 def _write_cell(sheet: Worksheet, r: int, c: int, value: Any, style: Format | None,
