@@ -140,7 +140,8 @@ class XlwingsPort:
         width = len(section.columns)
         rows = [entry_to_row(entry) for entry in entries]
         with _unprotected(sheet.api):
-            if fields is None:
+            # A row the user blanked out would shift every later row's cells: rewrite the block instead.
+            if fields is None or self._rows_at_load.get(section.sheet, 0) != len(rows):
                 self._replace_block(sheet, rows, FIRST_DATA_ROW, width, self._rows_at_load.get(section.sheet, 0))
                 self._rows_at_load[section.sheet] = len(rows)
                 return
