@@ -19,7 +19,7 @@ from .records import Record, make_record
 from .sections import ACTION_LABELS, BY_KEY, DECLARED_FIELDS, FIRST_DATA_ROW, ITC_LABELS, SECTIONS, Section
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Entry:
     """One row of a section sheet."""
 
