@@ -71,6 +71,7 @@ class XlwingsPort:
     def load(self) -> BookState:
         state = BookState(home=self._read_home())
         for section in SECTIONS:
+            self.book.app.status_bar = f"ims-xl: reading {section.sheet}"
             rows = self._read_block(section.sheet, FIRST_DATA_ROW, len(section.columns))
             self._rows_at_load[section.sheet] = len(rows)
             state.entries[section.key] = [
@@ -87,6 +88,7 @@ class XlwingsPort:
                      for cells in log if _has_content(cells)]
         self._aux_rows_at_load = {layout.REMOVED: len(removed), layout.NOT_IN_IMS: len(not_in_ims)}
         self._log_rows_at_load = len(state.log)
+        self.book.app.status_bar = f"ims-xl: checking {len(state.all_entries()):,} records"
         return state
 
     def _read_home(self) -> Home:

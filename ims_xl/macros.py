@@ -34,9 +34,11 @@ def run_button(body: Callable[[XlwingsPort], actions.Outcome | None], port: Xlwi
     try:
         outcome = body(port)
     except InputError as error:
+        port.book.app.status_bar = False
         port.alert(str(error), title="ims-xl: cannot do that", critical=True)
         return
     except Exception as error:
+        port.book.app.status_bar = False
         LOG_FILE.write_text(f"{datetime.now():%Y-%m-%d %H:%M:%S}\n{traceback.format_exc()}", encoding="utf-8")
         port.alert(f"Unexpected error: {type(error).__name__}: {error}\n\nDetails were written to {LOG_FILE}",
                    title="ims-xl: unexpected error", critical=True)
