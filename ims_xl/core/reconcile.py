@@ -51,7 +51,7 @@ Amounts = tuple[Decimal, Decimal, Decimal, Decimal, Decimal]  # in the order of 
 Key = tuple[str, str, str, int | None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RegisterEntry:
     """One line of the purchase register, as read from the file."""
 
