@@ -9,8 +9,8 @@ For each N (``--records``, default 10,000 and 100,000) the script
    few thousand suppliers), document numbers as strings (some with leading zeros), dd-mm-yyyy
    dates, two-decimal amounts and the portal's flags (0.5% of the numbers draw a validator
    warning, as real data does); and a purchase register CSV holding ~90% of those records (a few
-   with different amounts or differently written numbers) plus ~5% entries the supplier never
-   uploaded. The same seed gives the same files every time;
+   with different amounts or differently written numbers) padded to exactly N lines with entries
+   the supplier never uploaded, so reconcile is N x N. The same seed gives the same files every time;
 2. times ims-xl's commands as whole processes (``python -m ims_xl.cli -q ...``, interpreter start
    and imports included): ``open`` (to .xlsm), ``validate``, ``generate`` (after a helper process,
    not timed, has set ~10% of the statuses through ``FilePort``) and ``reconcile`` (skipped, and
@@ -106,7 +106,7 @@ CHANGED_SHARE = 0.10  # statuses set by hand before generate
 REGISTER_SHARE = 0.90  # IMS records also in the register
 REGISTER_AMOUNT_DIFFERS = 0.05  # of those, booked with different amounts
 REGISTER_NUMBER_RESTYLED = 0.03  # of those, number written differently (case, zeros, spaces)
-REGISTER_EXTRA = 0.05  # register lines with no IMS record, as a share of N
+REGISTER_EXTRA = 0.05  # at least this share of N in register lines with no IMS record (padded to N lines)
 # Copies of the book kept between steps: each command's input, for repeats and the profiler.
 OPENED, CHANGED, GENERATED = "opened.xlsm", "changed.xlsm", "generated.xlsm"
 
@@ -246,7 +246,8 @@ def _restyled(number: str, rng: random.Random) -> str:
 
 
 def make_register(flat: Sequence[tuple[str, dict[str, Any]]], n: int, seed: int = SEED) -> list[list[str]]:
-    """Register rows (header first): ~90% of the records, a few differing, plus ~5% of N extra."""
+    """Register rows (header first): ~90% of the records, a few differing, padded with entries that
+    have no IMS record to exactly N lines, so the reconcile is N records against N register lines."""
     rng = random.Random(seed + 1)
     rows: list[list[str]] = []
     for key, record in flat:
@@ -263,7 +264,7 @@ def make_register(flat: Sequence[tuple[str, dict[str, Any]]], n: int, seed: int 
         rows.append([record["stin"], number, record[section.date_key], section.document_type,
                      *(f"{amount:.2f}" for amount in amounts)])
     suppliers = sorted({record["stin"] for _, record in flat})
-    for serial in range(int(n * REGISTER_EXTRA)):
+    for serial in range(max(n - len(rows), int(n * REGISTER_EXTRA))):
         taxable = _money(rng.randrange(10_000, 2_000_000))
         tax = (taxable * Decimal("0.18")).quantize(_CENT)
         day = date(2025, 10, 1) + timedelta(days=rng.randrange(31))
