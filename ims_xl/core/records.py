@@ -195,7 +195,7 @@ ITC_KEY_SPELLINGS: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Record:
     """One IMS record: the section, the dict as read, and its checked model."""
 
