@@ -98,11 +98,12 @@ def read_register(path: str | os.PathLike[str]) -> list[RegisterEntry]:
     rows = _read_rows(file)
     header_row, positions = _find_header(rows, file.name)
     entries: list[RegisterEntry] = []
-    for number, cells in enumerate(rows[header_row + 1:], start=header_row + 2):
+    for index in range(header_row + 1, len(rows)):
+        cells, rows[index] = rows[index], []  # let each row go once read: a 100,000-line register is large
         if all(is_blank(cell) for cell in cells):
             continue
         values = {name: cells[i] if i < len(cells) else None for name, i in positions.items()}
-        entries.append(_entry(values, f"{file.name} row {number}", number))
+        entries.append(_entry(values, f"{file.name} row {index + 1}", index + 1))
     return entries
 
 
@@ -247,12 +248,17 @@ def _document_type(value: Any) -> str:
     return name
 
 
+_ZERO = Decimal(0)
+
+
 def _amount(value: Any) -> Decimal:
     try:
         amount = parse_amount(value)
     except ValueError:
         raise ValueError(f"{_shown(value)} is not an amount") from None
-    return Decimal(0) if amount is None else amount
+    if amount is None or amount == 0:
+        return _ZERO  # one shared zero: most tax heads of most lines are empty
+    return amount
 
 
 def _shown(value: Any) -> str:
