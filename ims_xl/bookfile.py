@@ -282,7 +282,8 @@ def _write_section(sheet: Worksheet, section: Section, entries: Sequence[Entry],
             writers[c](r, c, value, cell_formats[c])
     _section_rules(sheet, section, styles)
     _print_setup(sheet, repeat_to=HEADER_ROW - 1)
-    sheet.autofilter(HEADER_ROW - 1, 0, max(first + len(entries) - 1, first), last_column)
+    # The filter covers whole columns: rows that Excel's Open button adds later are filtered too.
+    sheet.autofilter(HEADER_ROW - 1, 0, LAST_ROW, last_column)
     sheet.freeze_panes(first, section.index("number") + 1)
     sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
 
