@@ -23,6 +23,7 @@ from .core.records import PortalFile
 from .core.rules import validate
 from .core.sections import SECTIONS
 from .core.upload import build_upload
+from .portal import write_json_atomically
 
 if TYPE_CHECKING:
     from .core.reconcile import RegisterEntry
@@ -132,8 +133,6 @@ def _validate_state(state: BookState) -> Report:
 def generate_upload(port: WorkbookPort, choose_target: Callable[[BookState, datetime], Path | None], *,
                     now: datetime | None = None) -> Outcome:
     """Validate; with no errors, write the upload JSON (atomically) and log its SHA-256."""
-    from .portal import write_json_atomically
-
     moment = now or datetime.now()
     port.clear_filters()
     state = port.load()
@@ -220,6 +219,3 @@ def refresh_book(port: WorkbookPort, download: PortalFile, source_name: str, *,
     port.save(state, None, ALL_COLUMNS)
     return Outcome(message)
 
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
