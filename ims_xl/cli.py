@@ -17,6 +17,7 @@ from typing import TextIO
 
 from . import __version__, actions
 from .bookfile import FilePort
+from .core.book import BookState
 from .core.problems import InputError
 from .portal import read_portal_file
 
@@ -159,10 +160,10 @@ def _cmd_generate(args: argparse.Namespace, console: _Console) -> int:
     book = _book(args.book)
     port = FilePort(book, progress=console.progress)
 
-    def target(state: object, moment: datetime) -> Path:
+    def target(state: BookState, moment: datetime) -> Path:
         if args.output:
             return Path(args.output)
-        return book.with_name(actions.default_upload_name(state, moment))  # type: ignore[arg-type]
+        return book.with_name(actions.default_upload_name(state, moment))
 
     outcome = actions.generate_upload(port, target)
     console.say(outcome.message)
@@ -216,9 +217,8 @@ def _cmd_workbook(args: argparse.Namespace, console: _Console) -> int:
     if target.exists() and not args.force:
         raise InputError(f"{target}: already exists; use --force to replace it")
     conf = {} if args.shipped else this_interpreter_conf()
-    port_dir = target.parent
-    if not port_dir.exists():
-        raise InputError(f"{port_dir}: no such folder")
+    if not target.parent.exists():
+        raise InputError(f"{target.parent}: no such folder")
     temporary = target.with_name(f".{target.name}.part")
     try:
         build_template(temporary, conf=conf)
