@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import actions
 from .core.problems import InputError
+from .core.records import PortalFile
 from .excel import XlwingsPort
 from .portal import read_portal_file
 
@@ -83,13 +84,7 @@ def generate_json(port: XlwingsPort | None = None) -> None:
 
 
 def open_error_json(port: XlwingsPort | None = None, path: str | None = None) -> None:
-    def body(port: XlwingsPort) -> actions.Outcome | None:
-        chosen = path or port.pick_file("Open Downloaded Error JSON File", "IMS error file", ["*.json", "*.zip"])
-        if not chosen:
-            return None
-        return actions.open_error_file(port, read_portal_file(chosen), Path(chosen).name)
-
-    run_button(body, port)
+    _portal_file_button("Open Downloaded Error JSON File", "IMS error file", actions.open_error_file, port, path)
 
 
 def suggest_actions(port: XlwingsPort | None = None, path: str | None = None, apply: bool | None = None) -> None:
@@ -109,10 +104,17 @@ def suggest_actions(port: XlwingsPort | None = None, path: str | None = None, ap
 
 
 def refresh_download(port: XlwingsPort | None = None, path: str | None = None) -> None:
+    _portal_file_button("Refresh from Newer Download", "IMS download", actions.refresh_book, port, path)
+
+
+def _portal_file_button(title: str, description: str,
+                        action: Callable[[XlwingsPort, PortalFile, str], actions.Outcome],
+                        port: XlwingsPort | None, path: str | None) -> None:
+    """A button that asks for a portal file and hands it to an action."""
     def body(port: XlwingsPort) -> actions.Outcome | None:
-        chosen = path or port.pick_file("Refresh from Newer Download", "IMS download", ["*.json", "*.zip"])
+        chosen = path or port.pick_file(title, description, ["*.json", "*.zip"])
         if not chosen:
             return None
-        return actions.refresh_book(port, read_portal_file(chosen), Path(chosen).name)
+        return action(port, read_portal_file(chosen), Path(chosen).name)
 
     run_button(body, port)
