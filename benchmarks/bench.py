@@ -368,7 +368,7 @@ def read_calamine(path: str) -> None:
 
 def set_statuses(path: str, share: str) -> None:
     """The user's work before generate: ~share of the untouched records get a valid decision."""
-    from ims_xl.bookfile import FilePort
+    from ims_xl.files.fileport import FilePort
 
     rng = random.Random(SEED + 2)
     port = FilePort(path)

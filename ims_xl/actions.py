@@ -1,6 +1,6 @@
 """What each button and command does, written once over a small workbook port.
 
-Two ports implement ``WorkbookPort``: ``bookfile.FilePort`` (a workbook file, for the command
+Two ports implement ``WorkbookPort``: ``files.fileport.FilePort`` (a workbook file, for the command
 line) and ``excel.XlwingsPort`` (the workbook open in Excel, for the buttons). An action reads
 the book through the port, lets the core decide, and hands the port the new state along with
 the columns it changed, so the Excel port writes only those.
@@ -41,9 +41,13 @@ class WorkbookPort(Protocol):
 
     def clear_filters(self) -> None: ...
 
-    def save(self, state: BookState, report: Report | None, fields: frozenset[str] | None) -> None:
-        """Write the state back. ``fields``: the section columns that changed (None: all of them,
-        and the rows may have changed); Home, the change log and the auxiliary sheets always."""
+    def save(self, state: BookState, report: Report | None, fields: frozenset[str] | None,
+             recon: dict[str, tuple[int, Decimal]] | None = None) -> None:
+        """Write the state back. ``fields``: the section columns that changed on rows already on
+        the sheets (None: the records may have changed; rows may come and go). ``report`` and
+        ``recon``: a new validation's findings and a new reconciliation's totals for Home (None:
+        Home keeps the last ones). Home's fields and summary, the change log and the auxiliary
+        sheets are written always."""
 
 
 @dataclass
@@ -85,16 +89,21 @@ def open_download(port: WorkbookPort, download: PortalFile, source_name: str, *,
                   period=download.period or _period_of(download) or previous.home.period,
                   source_file=source_name),
         log=previous.log,
-        extra_sheets=previous.extra_sheets,
     )
     for record in download.records:
         state.entries[record.section.key].append(entry_from_record(record))
+    _note_downloaded(state)
     counts = ", ".join(f"{s.sheet} {len(state.entries[s.key]):,}" for s in SECTIONS if state.entries[s.key])
     message = f"Opened {len(download.records):,} records from {source_name}" + (f" ({counts})" if counts else "")
     _log(state, moment, "Open", message, source_name)
     port.save(state, None, ALL_COLUMNS)
     details = [] if state.home.gstin else ["Enter the recipient GSTIN on the Home sheet (or use --gstin)."]
     return Outcome(message, details=details)
+
+
+def _note_downloaded(state: BookState) -> None:
+    """Remember how many records each sheet holds, so rows deleted later are noticed."""
+    state.home.downloaded = {section.sheet: len(state.entries[section.key]) for section in SECTIONS}
 
 
 def _period_of(download: PortalFile) -> str | None:
@@ -118,7 +127,6 @@ def validate_book(port: WorkbookPort, *, now: datetime | None = None) -> Outcome
 
 
 def _validate_state(state: BookState) -> Report:
-    state.number_rows()
     entries = state.all_entries()
     report, per_entry = validate(entries, state.home)
     for entry in entries:
@@ -175,7 +183,9 @@ def open_error_file(port: WorkbookPort, error_file: PortalFile, source_name: str
     message = outcome.summary()
     _log(state, moment, "Errors", message, source_name)
     rows_changed = len(state.all_entries()) != rows_before
-    port.save(state, None, ALL_COLUMNS if rows_changed else frozenset({"portal_errors", "refresh_note"}))
+    if rows_changed:
+        _note_downloaded(state)
+    port.save(state, None, frozenset({"portal_errors", "refresh_note"}))
     return Outcome(message, details=outcome.unmatched)
 
 
@@ -193,7 +203,7 @@ def reconcile_book(port: WorkbookPort, register: list[RegisterEntry], register_n
     message = outcome.summary()
     _log(state, moment, "Reconcile", message, register_name)
     fields = {"suggested_action", "match_result"} | ({"status"} if apply else set())
-    port.save(state, None, frozenset(fields))
+    port.save(state, None, frozenset(fields), recon=outcome.by_result())
     return Outcome(message)
 
 
@@ -214,6 +224,7 @@ def refresh_book(port: WorkbookPort, download: PortalFile, source_name: str, *,
         state.home.period = download.period
     if not state.home.gstin and download.gstin:
         state.home.gstin = download.gstin
+    _note_downloaded(state)
     message = outcome.summary()
     _log(state, moment, "Refresh", message, source_name)
     port.save(state, None, ALL_COLUMNS)

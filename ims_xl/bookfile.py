@@ -1,19 +1,19 @@
-"""Workbook files: read with python-calamine, write with XlsxWriter.
+"""A new workbook, written with XlsxWriter from the sheet descriptions in ``core.layout``.
 
-The workbook is always written whole, from a ``BookState``, by the same code that builds the
-template, so a book saved by the command line is the template plus data: the same sheets,
-dropdowns, conditional formats, protection and, for ``.xlsm``, the same VBA and buttons.
-(openpyxl is deliberately not used to re-save books: it drops or rewrites the button shapes.)
+This builds the template and every new book: Home (fields, buttons, summary tables, chart,
+instructions), the section sheets (headers, formats, dropdowns, highlighting rules, filters,
+protection), the auxiliary sheets and, for ``.xlsm``, the VBA project and ``xlwings.conf``.
+Books that exist are never rewritten: ``files.fileport`` edits them in place.
 
-Every save is atomic and keeps the previous version beside the book.
+XlsxWriter counts rows and columns from 0; the descriptions count as Excel does, from 1. The
+conversion happens here and nowhere else (``_rc``).
 """
 
 from __future__ import annotations
 
 import io
 import os
-import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,42 +21,18 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from python_calamine import CalamineError, CalamineWorkbook
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from .atomic import replacing
-from .core import layout
-from .core.book import (
-    BookState,
-    Entry,
-    Home,
-    LogEntry,
-    entry_from_row,
-    entry_to_row,
-    removed_from_row,
-    removed_to_row,
-    text_or_none,
-)
-from .core.problems import InputError, Report
-from .core.sections import (
-    ACTION_LABELS,
-    FIRST_DATA_ROW,
-    HEADER_ROW,
-    HELP_ROW,
-    ITC_LABELS,
-    SECTIONS,
-    TITLE_ROW,
-    Column,
-    Kind,
-    Section,
-)
-from .core.summary import reconciliation_rows, summary_rows
+from .core import codec, layout
+from .core.book import BookState, Entry, text_or_none
+from .core.layout import Cell, Table
+from .core.problems import InputError
+from .core.sections import ACTION_LABELS, FIRST_DATA_ROW, HEADER_ROW, ITC_LABELS, SECTIONS, Column, Kind, Section
 
-LAST_ROW = 1_048_575  # Excel's last row, 0-based
+LAST_ROW = 1_048_576  # Excel's last row
 CELL_TEXT_LIMIT = 32_767
 TEMPLATE_CREATED = datetime(2026, 1, 1)  # fixed, so the shipped template's bytes never change
-BACKUPS_KEPT = 3
 
 _RED = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
 _YELLOW = {"bg_color": "#FFEB9C", "font_color": "#7F6000"}
@@ -64,12 +40,17 @@ _ORANGE = {"bg_color": "#F8CBAD"}
 _GREEN = {"bg_color": "#C6EFCE"}
 _BLUE = {"bg_color": "#DDEBF7"}
 _INPUT_FILL = "#FFF9E5"
-# Columns whose cells are highlighted when a finding names them (Problem.cell_text's "[Header]").
-_HIGHLIGHTED_FIELDS = ("stin", "number", "original_number", "status", "itc", "decl_igst", "decl_cgst",
-                       "decl_sgst", "decl_cess", "remarks")
+# Columns whose cells are highlighted when a finding names them (``layout.finding_tag``).
+_HIGHLIGHTED_FIELDS = ("stin", "number", "original_number", "date", "val", "txval", "iamt", "camt", "samt", "cess",
+                       "status", "itc", "decl_igst", "decl_cgst", "decl_sgst", "decl_cess", "remarks")
+_WRAPPED_FIELDS = ("sheet_errors", "portal_errors", "match_result", "refresh_note", "follow_up", "details")
+_NUMBER_FORMATS = {Kind.TEXT: "@", Kind.MONEY: "#,##0.00", Kind.DATE: "dd-mm-yyyy", Kind.LABEL: "@",
+                   Kind.COUNT: "#,##0"}
 
 
-_WRAPPED_FIELDS = ("sheet_errors", "portal_errors", "match_result", "refresh_note")
+def _rc(cell: Cell) -> tuple[int, int]:
+    """An Excel-numbered cell as XlsxWriter's 0-based (row, column)."""
+    return cell.row - 1, cell.column - 1
 
 
 @dataclass
@@ -84,9 +65,13 @@ class MacroSetup:
 
 
 def write_book(target: str | os.PathLike[str] | io.BytesIO, state: BookState, *,
-               macros: MacroSetup | None = None, report: Report | None = None,
+               macros: MacroSetup | None = None, findings: Mapping[str, tuple[int, int]] | None = None,
+               recon: Mapping[str, tuple[int, Any]] | None = None, rows: bool = True,
                created: datetime = TEMPLATE_CREATED) -> None:
-    """Write the whole workbook for ``state`` to a path or a binary stream."""
+    """Write a whole new workbook for ``state`` to a path or a binary stream.
+
+    ``rows=False`` leaves the section sheets' data rows out (the file port streams them in).
+    """
     options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                "strings_to_numbers": False, "in_memory": False}
     book = xlsxwriter.Workbook(target, options)
@@ -98,29 +83,20 @@ def write_book(target: str | os.PathLike[str] | io.BytesIO, state: BookState, *,
         book.set_vba_name("ThisWorkbook")
     home = book.add_worksheet(layout.HOME)
     sections = {section.key: book.add_worksheet(section.sheet) for section in SECTIONS}
-    not_in_ims = book.add_worksheet(layout.NOT_IN_IMS)
-    removed = book.add_worksheet(layout.REMOVED)
-    change_log = book.add_worksheet(layout.CHANGE_LOG)
-    extra = {name: book.add_worksheet(name) for name in state.extra_sheets}
+    aux = {table.sheet: book.add_worksheet(table.sheet) for table in layout.AUX_TABLES}
     lists = book.add_worksheet(layout.LISTS)
     conf = book.add_worksheet(layout.XLWINGS_CONF) if macros is not None else None
 
     _write_lists(book, lists)
-    _write_home(book, home, state, styles, report, buttons=macros is not None)
-    state.number_rows()
+    _write_home(book, home, state, styles, findings, recon, buttons=macros is not None)
     for section in SECTIONS:
-        _write_section(sections[section.key], section, state.entries[section.key], styles)
-    _write_table(not_in_ims, "Register entries with no IMS record: the supplier has not uploaded them yet",
-                 layout.NOT_IN_IMS_HEADERS, state.not_in_ims, styles, money_from=4, money_to=8)
-    _write_table(removed, "Records gone from the newer download, kept with your inputs",
-                 layout.REMOVED_HEADERS, [removed_to_row(r) for r in state.removed], styles,
-                 money_from=6, money_to=14, hidden_last=True)
-    _write_table(change_log, "Every operation on this workbook", layout.CHANGE_LOG_HEADERS,
-                 [line.cells() for line in state.log], styles)
-    for name, rows in state.extra_sheets.items():
-        for r, cells in enumerate(rows):
-            for c, value in enumerate(cells):
-                _write_cell(extra[name], r, c, value, None)
+        entries = state.entries[section.key] if rows else []
+        for offset, entry in enumerate(entries):
+            entry.row = FIRST_DATA_ROW + offset
+        _write_section(sheet=sections[section.key], section=section, entries=entries, styles=styles)
+    tables = {**codec.aux_tables(state), layout.CHANGE_LOG: codec.log_rows(state.log)}
+    for table in layout.AUX_TABLES:
+        _write_table(aux[table.sheet], table, tables[table.sheet], styles)
     if conf is not None and macros is not None:
         for r, (key, value) in enumerate(macros.conf.items()):
             conf.write_string(r, 0, key)
@@ -141,8 +117,6 @@ class _Styles:
                                              "bg_color": "#FFE699", "border": 1})
         self.label = book.add_format({"bold": True})
         self.input = book.add_format({"locked": False, "bg_color": _INPUT_FILL, "border": 1, "num_format": "@"})
-        self.money = book.add_format({"num_format": "#,##0.00"})
-        self.count = book.add_format({"num_format": "#,##0"})
         self.text = book.add_format({"num_format": "@"})
         self.red = book.add_format(_RED)
         self.yellow = book.add_format(_YELLOW)
@@ -156,8 +130,7 @@ class _Styles:
         wrap = column.field in _WRAPPED_FIELDS
         key = (column.kind, column.editable, wrap)
         if key not in self._cells:
-            props: dict[str, Any] = {"num_format": {Kind.TEXT: "@", Kind.MONEY: "#,##0.00",
-                                                    Kind.DATE: "dd-mm-yyyy", Kind.LABEL: "@"}[column.kind]}
+            props: dict[str, Any] = {"num_format": _NUMBER_FORMATS[column.kind]}
             if column.editable:
                 props.update(locked=False, bg_color=_INPUT_FILL)
             if wrap:  # several findings, one per line: all of them visible
@@ -180,76 +153,76 @@ def _write_lists(book: xlsxwriter.Workbook, sheet: Worksheet) -> None:
 
 
 def _write_home(book: xlsxwriter.Workbook, sheet: Worksheet, state: BookState, styles: _Styles,
-                report: Report | None, *, buttons: bool) -> None:
-    sheet.set_column(0, 0, 2)
-    sheet.set_column(1, 1, 24)
-    sheet.set_column(2, 2, 22)
-    sheet.set_column(3, 12, 13)
-    sheet.write_string(0, 1, "IMS Offline Workbook (ims-xl)", styles.title)
-    if buttons:
-        for index, (caption, macro) in enumerate(layout.BUTTONS):
-            sheet.insert_button(layout.BUTTON_FIRST_ROW + index * layout.BUTTON_ROW_STEP, layout.BUTTON_COLUMN, {
-                "macro": macro, "caption": caption, "width": 230, "height": 30})
-    else:
-        sheet.write_string(layout.BUTTON_FIRST_ROW, layout.BUTTON_COLUMN,
-                           "This .xlsx has no buttons: use the ims-xl command line, or open the .xlsm.",
-                           styles.help)
-    home = state.home
-    values = {layout.HOME_GSTIN: home.gstin, layout.HOME_PERIOD: home.period,
-              layout.HOME_SOURCE: home.source_file, layout.HOME_LAST_ACTION: home.last_action}
-    for (r, c), label in layout.HOME_LABELS.items():
-        sheet.write_string(r, c - 1, label, styles.label)
-        editable = (r, c) in (layout.HOME_GSTIN, layout.HOME_PERIOD)
-        value = values[(r, c)]
-        cell_format = styles.input if editable else styles.text
-        if value:
-            sheet.write_string(r, c, str(value), cell_format)
-        else:
-            sheet.write_blank(r, c, None, cell_format)
-    book.define_name("RecipientGSTIN", f"='{layout.HOME}'!${layout.column_letter(layout.HOME_GSTIN[1])}$"
-                     f"{layout.HOME_GSTIN[0] + 1}")
-    book.define_name("ReturnPeriod", f"='{layout.HOME}'!${layout.column_letter(layout.HOME_PERIOD[1])}$"
-                     f"{layout.HOME_PERIOD[0] + 1}")
-    sheet.data_validation(*layout.HOME_GSTIN, *layout.HOME_GSTIN, {
+                findings: Mapping[str, tuple[int, int]] | None, recon: Mapping[str, tuple[int, Any]] | None,
+                *, buttons: bool) -> None:
+    """Home, top to bottom (constant_memory: every row is written once, in order)."""
+    for first, last, width in layout.HOME_WIDTHS:
+        sheet.set_column(first - 1, last - 1, width)
+    cells: dict[Cell, tuple[Any, Format | None]] = {layout.HOME_TITLE: ("IMS Offline Workbook (ims-xl)", styles.title)}
+    if not buttons:
+        cells[layout.BUTTON_TOP] = ("This .xlsx has no buttons: use the ims-xl command line, or open the .xlsm.",
+                                    styles.help)
+    values = codec.home_field_values(state.home)
+    for home_field in layout.HOME_FIELDS:
+        cells[Cell(home_field.cell.row, home_field.cell.column - 1)] = (home_field.label, styles.label)
+        cells[home_field.cell] = (values[home_field.cell] or None, styles.input if home_field.editable else styles.text)
+        if home_field.name:
+            book.define_name(home_field.name, f"='{layout.HOME}'!${layout.column_letter(home_field.cell.column)}$"
+                             f"{home_field.cell.row}")
+    gstin = layout.HOME_FIELD["gstin"].cell
+    sheet.data_validation(*_rc(gstin), *_rc(gstin), {
         "validate": "length", "criteria": "==", "value": 15, "error_type": "warning",
         "error_title": "Recipient GSTIN", "error_message": "A GSTIN has 15 characters."})
 
-    top = layout.SUMMARY_TOP
-    sheet.write_string(top - 1, 1, "Summary by section and status (tax = IGST + CGST + SGST + Cess)", styles.label)
-    for c, header in enumerate(layout.SUMMARY_HEADERS):
-        sheet.write_string(top, 1 + c, header, styles.header)
-    for r, row in enumerate(summary_rows(state, report), start=top + 1):
-        for c, value in enumerate(row):
-            style = styles.money if 6 <= c <= 9 else styles.count
-            _write_cell(sheet, r, 1 + c, value, style if c else styles.label)
+    blocks = {top: rows for top, rows in codec.home_blocks(state, findings=findings or {}, recon=recon or {},
+                                                            itc=None)}
+    for table in layout.HOME_TABLES:
+        cells[Cell(table.header_row - 1, table.left)] = (table.title, styles.label)
+        for offset, column in enumerate(table.columns):
+            cells[Cell(table.header_row, table.left + offset)] = (column.header, styles.header)
+        rows = blocks.get(Cell(table.first_row, table.left)) or [[label] for label in table.row_labels]
+        for r, row in enumerate(rows):
+            for offset, value in enumerate(row):
+                column = table.columns[offset]
+                style = styles.label if offset == 0 else styles.cell(column)
+                cells[Cell(table.first_row + r, table.left + offset)] = (value, style)
+    for offset, line in enumerate(layout.INSTRUCTIONS):
+        cells[layout.INSTRUCTIONS_TOP.down(offset)] = (line, styles.label if offset == 0 else None)
 
-    recon = layout.RECON_TOP
-    sheet.write_string(recon - 1, 1, "Reconciliation with the purchase register", styles.label)
-    for c, header in enumerate(layout.RECON_HEADERS):
-        sheet.write_string(recon, 1 + c, header, styles.header)
-    for r, row in enumerate(reconciliation_rows(state), start=recon + 1):
-        for c, value in enumerate(row):
-            _write_cell(sheet, r, 1 + c, value, styles.money if c == 2 else (styles.count if c else None))
+    for cell in sorted(cells, key=lambda c: (c.row, c.column)):
+        value, style = cells[cell]
+        r, c = _rc(cell)
+        if value is None or value == "":
+            if style is not None:
+                sheet.write_blank(r, c, None, style)
+        else:
+            _write_cell(sheet, r, c, value, style)
 
+    if buttons:
+        for index, (caption, macro) in enumerate(layout.BUTTONS):
+            r, c = _rc(layout.BUTTON_TOP.down(index * layout.BUTTON_ROW_STEP))
+            sheet.insert_button(r, c, {"macro": macro, "caption": caption, "width": 230, "height": 30})
+    _status_chart(book, sheet)
+    _print_setup(sheet)
+    sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True,
+                       "objects": False})
+
+
+def _status_chart(book: xlsxwriter.Workbook, sheet: Worksheet) -> None:
+    table = layout.SUMMARY_TABLE
+    first, last = table.column_of("tax_N") - 1, table.column_of("tax_P") - 1
     chart = book.add_chart({"type": "column"})
-    total_row = top + layout.SUMMARY_ROWS
     chart.add_series({
         "name": "ITC by status",
-        "categories": [layout.HOME, top, 7, top, 10],
-        "values": [layout.HOME, total_row, 7, total_row, 10],
+        "categories": [layout.HOME, table.header_row - 1, first, table.header_row - 1, last],
+        "values": [layout.HOME, table.last_row - 1, first, table.last_row - 1, last],
         "data_labels": {"value": True, "num_format": "#,##0"},
     })
     chart.set_title({"name": "ITC by status"})
     chart.set_legend({"none": True})
     chart.set_y_axis({"num_format": "#,##0"})
     chart.set_size({"width": 520, "height": 260})
-    sheet.insert_chart(layout.BUTTON_FIRST_ROW, layout.BUTTON_COLUMN + 3, chart)
-
-    _print_setup(sheet)
-    for offset, line in enumerate(layout.INSTRUCTIONS):
-        sheet.write_string(layout.INSTRUCTIONS_TOP + offset, 1, line, styles.label if offset == 0 else None)
-    sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True,
-                       "objects": False})
+    sheet.insert_chart(*_rc(layout.CHART_TOP), chart)
 
 
 def _write_section(sheet: Worksheet, section: Section, entries: Sequence[Entry], styles: _Styles) -> None:
@@ -259,9 +232,10 @@ def _write_section(sheet: Worksheet, section: Section, entries: Sequence[Entry],
         sheet.set_column(c, c, column.width, styles.cell(column), {"hidden": column.hidden})
     # Rows go out in order (constant_memory); above the header, input columns get plain locked cells.
     editable = [c for c, column in enumerate(columns) if column.editable]
-    texts = {TITLE_ROW - 1: (f"{section.sheet}: {section.title}", styles.title),
-             HELP_ROW - 1: ("Choose Status (and Remarks, ITC to be reduced where asked) in the yellow columns; "
-                            "then press Validate Sheet on Home.", styles.help)}
+    table = layout.section_table(section)
+    texts = {0: (table.title, styles.title),
+             1: ("Choose Status (and Remarks, ITC to be reduced where asked) in the yellow columns; "
+                 "then press Validate Sheet on Home.", styles.help)}
     for r in range(HEADER_ROW - 1):
         if r in texts:
             sheet.write_string(r, 0, *texts[r])
@@ -276,14 +250,14 @@ def _write_section(sheet: Worksheet, section: Section, entries: Sequence[Entry],
     first = FIRST_DATA_ROW - 1
     for offset, entry in enumerate(entries):
         r = first + offset
-        for c, value in enumerate(entry_to_row(entry)):
+        for c, value in enumerate(codec.section_row(entry)):
             if value is None or value == "":
                 continue
             writers[c](r, c, value, cell_formats[c])
     _section_rules(sheet, section, styles)
     _print_setup(sheet, repeat_to=HEADER_ROW - 1)
     # The filter covers whole columns: rows that Excel's Open button adds later are filtered too.
-    sheet.autofilter(HEADER_ROW - 1, 0, LAST_ROW, last_column)
+    sheet.autofilter(HEADER_ROW - 1, 0, LAST_ROW - 1, last_column)
     sheet.freeze_panes(first, section.index("number") + 1)
     sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
 
@@ -299,31 +273,34 @@ def _print_setup(sheet: Worksheet, *, repeat_to: int | None = None) -> None:
 
 def _section_rules(sheet: Worksheet, section: Section, styles: _Styles) -> None:
     """Dropdowns and conditional formats, each over whole columns: one rule, any number of rows."""
-    first = FIRST_DATA_ROW - 1
+    from .core.rules import REMARKS_MAX
+
+    first, last = FIRST_DATA_ROW - 1, LAST_ROW - 1
     status = section.index("status")
-    sheet.data_validation(first, status, LAST_ROW, status, {
+    sheet.data_validation(first, status, last, status, {
         "validate": "list", "source": "=StatusList", "error_type": "warning",
         "error_title": "Status", "error_message": "Choose Accept, Reject, Pending or No Action."})
     remarks = section.index("remarks")
-    sheet.data_validation(first, remarks, LAST_ROW, remarks, {
-        "validate": "length", "criteria": "<=", "value": 250, "error_type": "warning",
-        "error_title": "Remarks", "error_message": "The portal takes at most 250 characters."})
+    sheet.data_validation(first, remarks, last, remarks, {
+        "validate": "length", "criteria": "<=", "value": REMARKS_MAX, "error_type": "warning",
+        "error_title": "Remarks", "error_message": f"The portal takes at most {REMARKS_MAX} characters."})
     if section.takes_itc_declaration:
         itc = section.index("itc")
-        sheet.data_validation(first, itc, LAST_ROW, itc, {
+        sheet.data_validation(first, itc, last, itc, {
             "validate": "list", "source": "=ItcList", "error_type": "warning",
             "error_title": "ITC to be reduced", "error_message": "Choose Yes or No."})
         low, high = section.index("decl_igst"), section.index("decl_cess")
-        sheet.data_validation(first, low, LAST_ROW, high, {
+        sheet.data_validation(first, low, last, high, {
             "validate": "decimal", "criteria": ">=", "value": 0, "error_type": "warning",
             "error_title": "Declared amount", "error_message": "Type an amount of 0 or more."})
 
-    errors = layout.column_letter(section.index("sheet_errors"))
-    portal = layout.column_letter(section.index("portal_errors"))
-    anchor = FIRST_DATA_ROW
+    def letter(field_name: str) -> str:
+        return layout.column_letter(section.index(field_name) + 1)
+
+    errors, portal, anchor = letter("sheet_errors"), letter("portal_errors"), FIRST_DATA_ROW
 
     def rule(column: int, formula: str, style: Format) -> None:
-        sheet.conditional_format(first, column, LAST_ROW, column, {
+        sheet.conditional_format(first, column, last, column, {
             "type": "formula", "criteria": formula, "format": style, "stop_if_true": True})
 
     for field_name in _HIGHLIGHTED_FIELDS:
@@ -332,36 +309,33 @@ def _section_rules(sheet: Worksheet, section: Section, styles: _Styles) -> None:
         except KeyError:
             continue
         header = section.columns[c].header
-        rule(c, f'=ISNUMBER(SEARCH("ERROR [{header}]",${errors}{anchor}))', styles.red)
-        rule(c, f'=ISNUMBER(SEARCH("WARNING [{header}]",${errors}{anchor}))', styles.yellow)
-    status_letter = layout.column_letter(status)
+        rule(c, f'=ISNUMBER(SEARCH("{layout.finding_tag(True, header)}",${errors}{anchor}))', styles.red)
+        rule(c, f'=ISNUMBER(SEARCH("{layout.finding_tag(False, header)}",${errors}{anchor}))', styles.yellow)
+    status_letter, previous = letter("status"), letter("previous_status")
     rule(status, f'=${portal}{anchor}<>""', styles.orange)
-    previous = layout.column_letter(section.index("previous_status"))
     rule(status, f'=AND(${status_letter}{anchor}<>"",${status_letter}{anchor}<>${previous}{anchor})', styles.green)
-    rule(section.index("sheet_errors"), f'=ISNUMBER(SEARCH("ERROR",${errors}{anchor}))', styles.red)
+    rule(section.index("sheet_errors"), f'=ISNUMBER(SEARCH("{layout.ERROR_TAG}",${errors}{anchor}))', styles.red)
     rule(section.index("sheet_errors"), f'=${errors}{anchor}<>""', styles.yellow)
     rule(section.index("portal_errors"), f'=${portal}{anchor}<>""', styles.orange)
     note = section.index("refresh_note")
-    rule(note, f'=${layout.column_letter(note)}{anchor}<>""', styles.blue)
+    rule(note, f'=${letter("refresh_note")}{anchor}<>""', styles.blue)
 
 
-def _write_table(sheet: Worksheet, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]],
-                 styles: _Styles, *, money_from: int = -1, money_to: int = -1, hidden_last: bool = False) -> None:
-    sheet.write_string(0, 0, title, styles.title)
-    for c, header in enumerate(headers):
-        sheet.write_string(layout.AUX_HEADER_ROW, c, header, styles.header)
-        width = 14 if money_from <= c <= money_to else 20
-        sheet.set_column(c, c, width, styles.money if money_from <= c <= money_to else styles.text,
-                         {"hidden": hidden_last and c == len(headers) - 1})
-    count = 0
-    for r, cells in enumerate(rows, start=layout.AUX_HEADER_ROW + 1):
-        count += 1
-        for c, value in enumerate(cells):
-            style = styles.money if money_from <= c <= money_to else styles.text
-            _write_cell(sheet, r, c, value, style, where=(sheet.name, r))
-    sheet.autofilter(layout.AUX_HEADER_ROW, 0, layout.AUX_HEADER_ROW + max(count, 1), len(headers) - 1)
-    sheet.freeze_panes(layout.AUX_HEADER_ROW + 1, 0)
-    _print_setup(sheet, repeat_to=layout.AUX_HEADER_ROW)
+def _write_table(sheet: Worksheet, table: Table, rows: Iterable[Sequence[Any]], styles: _Styles) -> None:
+    sheet.write_string(0, table.left - 1, table.title, styles.title)
+    header = table.header_row - 1
+    for offset, column in enumerate(table.columns):
+        c = table.left - 1 + offset
+        sheet.write_string(header, c, column.header, styles.header)
+        sheet.set_column(c, c, column.width, styles.cell(column), {"hidden": column.hidden})
+    for r, cells in enumerate(rows, start=table.first_row - 1):
+        for offset, value in enumerate(cells):
+            _write_cell(sheet, r, table.left - 1 + offset, value, styles.cell(table.columns[offset]),
+                        where=(sheet.name, r))
+    # Whole columns, as on the section sheets: rows added later are filtered too.
+    sheet.autofilter(header, table.left - 1, LAST_ROW - 1, table.left - 2 + table.width)
+    sheet.freeze_panes(table.first_row - 1, 0)
+    _print_setup(sheet, repeat_to=header)
 
 
 def _column_writer(sheet: Worksheet, kind: Kind) -> Callable[[int, int, Any, Format], None]:
@@ -409,123 +383,7 @@ def _write_cell(sheet: Worksheet, r: int, c: int, value: Any, style: Format | No
         sheet.write_string(r, c, str(value), style)
 
 
-# --- reading ---------------------------------------------------------------------------------
-
-
-_KNOWN_SHEETS = {layout.HOME, layout.NOT_IN_IMS, layout.REMOVED, layout.CHANGE_LOG, layout.LISTS,
-                 layout.XLWINGS_CONF, "_xlwings.conf", *(s.sheet for s in SECTIONS)}
-
-
-def read_book(path: str | os.PathLike[str]) -> BookState:
-    """Read an ims-xl workbook (as written by this tool and edited in Excel or LibreOffice)."""
-    file = Path(path)
-    name = file.name
-    if not file.exists():
-        raise InputError(f"{file}: no such workbook")
-    try:
-        book = CalamineWorkbook.from_path(str(file))
-    except (CalamineError, OSError, ValueError) as error:
-        raise InputError(f"{name}: not an Excel workbook that can be read ({_first_line(error)})") from None
-    except Exception as error:  # calamine raises its own types for damaged zips and XML
-        raise InputError(f"{name}: not an Excel workbook that can be read ({_first_line(error)})") from None
-    sheets = set(book.sheet_names)
-    missing = [sheet for sheet in (layout.HOME, *(s.sheet for s in SECTIONS)) if sheet not in sheets]
-    if missing:
-        raise InputError(f"{name}: not an ims-xl workbook (no sheet {', '.join(missing)})")
-    state = BookState(home=_read_home(book))
-    for section in SECTIONS:
-        state.entries[section.key] = _read_section(book, section, name)
-    if layout.REMOVED in sheets:
-        state.removed = [removed_from_row(cells, r) for r, cells in _aux_rows(book, layout.REMOVED)]
-    if layout.NOT_IN_IMS in sheets:
-        state.not_in_ims = [list(cells) for _, cells in _aux_rows(book, layout.NOT_IN_IMS)]
-    if layout.CHANGE_LOG in sheets:
-        state.log = [LogEntry(*(str(v) if v not in (None, "") else "" for v in (list(cells) + [""] * 5)[:5]))
-                     for _, cells in _aux_rows(book, layout.CHANGE_LOG)]
-    for sheet_name in book.sheet_names:
-        if sheet_name not in _KNOWN_SHEETS:
-            state.extra_sheets[sheet_name] = [
-                [None if v == "" else v for v in row]
-                for row in book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-            ]
-    return state
-
-
-def _read_home(book: CalamineWorkbook) -> Home:
-    rows = book.get_sheet_by_name(layout.HOME).to_python(skip_empty_area=False)
-
-    def cell(position: tuple[int, int]) -> str | None:
-        r, c = position
-        if r < len(rows) and c < len(rows[r]):
-            return text_or_none(rows[r][c])
-        return None
-
-    gstin = cell(layout.HOME_GSTIN)
-    return Home(gstin=gstin.upper() if gstin else None, period=cell(layout.HOME_PERIOD),
-                source_file=cell(layout.HOME_SOURCE), last_action=cell(layout.HOME_LAST_ACTION))
-
-
-def _read_section(book: CalamineWorkbook, section: Section, name: str) -> list[Entry]:
-    sheet = book.get_sheet_by_name(section.sheet)
-    columns = section.columns
-    entries: list[Entry] = []
-    first_row, first_column = sheet.start or (0, 0)  # calamine skips leading empty rows and columns
-    for index, cells in enumerate(sheet.iter_rows()):
-        row = index + 1 + first_row
-        if row < HEADER_ROW:
-            continue
-        if row == HEADER_ROW:
-            _check_headers(section, cells, name, first_column)
-            continue
-        if first_column:
-            cells = [""] * first_column + list(cells)
-        if all(value == "" or value is None for value in cells):
-            continue
-        entries.append(entry_from_row(section, [None if v == "" else v for v in cells[:len(columns)]], row))
-    return entries
-
-
-def _check_headers(section: Section, cells: Sequence[Any], name: str, offset: int) -> None:
-    found = [""] * offset + [str(v).strip() for v in cells]
-    for c, column in enumerate(section.columns):
-        actual = found[c] if c < len(found) else ""
-        if actual != column.header:
-            raise InputError(
-                f"{name}: sheet {section.sheet}, column {layout.column_letter(c)}: expected the header "
-                f"'{column.header}', found '{actual}' (is this workbook from ims-xl?)")
-
-
-def _aux_rows(book: CalamineWorkbook, sheet_name: str) -> Iterable[tuple[int, list[Any]]]:
-    rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-    for index in range(layout.AUX_HEADER_ROW + 1, len(rows)):
-        cells = [None if v == "" else v for v in rows[index]]
-        if any(v is not None for v in cells):
-            yield index + 1, cells
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
-
-
 # --- saving safely ---------------------------------------------------------------------------
-
-
-def save_book(path: str | os.PathLike[str], state: BookState, *, macros: MacroSetup | None,
-              report: Report | None = None, keep: int = BACKUPS_KEPT, now: datetime | None = None) -> Path | None:
-    """Write the book atomically; an existing book is first copied to ``NAME-YYYYMMDD-HHMMSS.ext``.
-
-    Returns the backup's path, if one was made. A failure leaves the old book untouched.
-    """
-    file = Path(path)
-    moment = now or datetime.now()
-    backup: Path | None = None
-    with replacing(file) as temporary:
-        write_book(temporary, state, macros=macros, report=report, created=moment)
-        if file.exists():
-            backup = _backup_path(file, moment)
-            shutil.copy2(file, backup)
-    _prune_backups(file, keep)
-    return backup
 
 
 def _backup_path(file: Path, moment: datetime) -> Path:
@@ -549,63 +407,3 @@ def _prune_backups(file: Path, keep: int) -> None:
         old.unlink(missing_ok=True)
 
 
-# --- the command line's workbook port ---------------------------------------------------------
-
-
-def read_conf(path: str | os.PathLike[str]) -> dict[str, str]:
-    """The ``xlwings.conf`` sheet's entries of an existing book (empty if it has none)."""
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        if layout.XLWINGS_CONF not in book.sheet_names:
-            return {}
-        rows = book.get_sheet_by_name(layout.XLWINGS_CONF).to_python(skip_empty_area=False)
-    except Exception:
-        return {}
-    return {str(row[0]): str(row[1]) for row in rows if len(row) > 1 and row[0] not in ("", None)}
-
-
-class FilePort:
-    """A workbook file as the actions' port: read whole, written whole (atomically, with a backup).
-
-    Filters need no clearing: the file is rewritten without filter criteria or hidden rows.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], *, new: bool = False,
-                 conf: dict[str, str] | None = None, progress: Callable[[str], None] | None = None) -> None:
-        self.path = Path(path)
-        self.new = new  # a new book: nothing to read yet
-        self._conf = conf
-        self._progress = progress or (lambda message: None)
-        self.backup: Path | None = None
-
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-    @property
-    def has_macros(self) -> bool:
-        return self.path.suffix.lower() == ".xlsm"
-
-    def load(self) -> BookState:
-        if self.new:
-            return BookState()
-        self._progress(f"Reading {self.path.name}")
-        state = read_book(self.path)
-        self._progress(f"Read {len(state.all_entries()):,} records")
-        return state
-
-    def clear_filters(self) -> None:
-        return None
-
-    def save(self, state: BookState, report: Report | None, fields: frozenset[str] | None) -> None:
-        from .template import macro_setup, this_interpreter_conf
-
-        macros = None
-        if self.has_macros:
-            conf = self._conf
-            if conf is None:
-                conf = this_interpreter_conf() if self.new else read_conf(self.path)
-            macros = macro_setup(conf)
-        self._progress(f"Writing {self.path.name}")
-        self.backup = save_book(self.path, state, macros=macros, report=report)
-        self.new = False

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__, actions
-from .bookfile import FilePort
 from .core.book import BookState
 from .core.problems import InputError
+from .files.fileport import FilePort
 from .portal import read_portal_file
 
 EXIT_OK, EXIT_ERRORS, EXIT_BAD_INPUT = 0, 1, 2

@@ -8,8 +8,8 @@ from importlib import resources
 from pathlib import Path
 
 from . import actions
-from .bookfile import FilePort
 from .core.problems import InputError
+from .files.fileport import FilePort
 from .portal import read_portal_file
 
 SAMPLE_NAME = "sample_download.json"

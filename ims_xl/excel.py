@@ -15,21 +15,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from .core import layout
-from .core.book import (
-    BookState,
-    Entry,
-    Home,
-    LogEntry,
-    entry_from_row,
-    entry_to_row,
-    removed_from_row,
-    removed_to_row,
-    text_or_none,
+from .core import codec
+from .core.book import BookState, Entry, Home, LogEntry
+from .core.codec import has_content
+from .core.layout import (
+    CHANGE_LOG_TABLE,
+    HOME,
+    HOME_FIELDS,
+    NOT_IN_IMS_TABLE,
+    REMOVED_TABLE,
+    SUMMARY_TABLE,
+    Cell,
 )
 from .core.problems import Report
 from .core.sections import FIRST_DATA_ROW, SECTIONS, Section
-from .core.summary import reconciliation_rows, summary_rows
+from .core.summary import findings_by_sheet
 
 _PROTECT_OPTIONS = {
     "DrawingObjects": False, "Contents": True, "AllowFormattingColumns": True, "AllowFormattingRows": True,
@@ -54,13 +54,18 @@ def to_excel(value: Any) -> Any:
 
 
 class XlwingsPort:
-    """The actions' port over an ``xlwings.Book`` (in practice ``xw.Book.caller()``)."""
+    """The actions' port over an ``xlwings.Book`` (in practice ``xw.Book.caller()``).
+
+    The same codec as the file port; the same rule on what may be written: the changed columns on
+    rows already on a sheet, every column on rows the tool adds, nothing right of the tables.
+    """
 
     def __init__(self, book: Any) -> None:
         self.book = book
-        self._rows_at_load: dict[str, int] = {}
-        self._log_rows_at_load = 0
-        self._aux_rows_at_load: dict[str, int] = {}
+        self._loaded_rows: dict[str, set[int]] = {}
+        self._last_row: dict[str, int] = {}
+        self._aux_loaded: dict[str, tuple[list[list[Any]], int]] = {}
+        self._log_next = (0, CHANGE_LOG_TABLE.first_row)
 
     @property
     def name(self) -> str:
@@ -73,42 +78,51 @@ class XlwingsPort:
         for section in SECTIONS:
             self.book.app.status_bar = f"ims-xl: reading {section.sheet}"
             rows = self._read_block(section.sheet, FIRST_DATA_ROW, len(section.columns))
-            self._rows_at_load[section.sheet] = len(rows)
-            state.entries[section.key] = [
-                entry_from_row(section, list(cells), FIRST_DATA_ROW + offset)
-                for offset, cells in enumerate(rows) if _has_content(cells)
-            ]
-        first_aux = layout.AUX_HEADER_ROW + 2
-        removed = self._read_block(layout.REMOVED, first_aux, len(layout.REMOVED_HEADERS))
-        state.removed = [removed_from_row(list(c), first_aux + i) for i, c in enumerate(removed) if _has_content(c)]
-        not_in_ims = self._read_block(layout.NOT_IN_IMS, first_aux, len(layout.NOT_IN_IMS_HEADERS))
-        state.not_in_ims = [list(cells) for cells in not_in_ims if _has_content(cells)]
-        log = self._read_block(layout.CHANGE_LOG, first_aux, len(layout.CHANGE_LOG_HEADERS))
-        state.log = [LogEntry(*(str(v) if v is not None else "" for v in cells))
-                     for cells in log if _has_content(cells)]
-        self._aux_rows_at_load = {layout.REMOVED: len(removed), layout.NOT_IN_IMS: len(not_in_ims)}
-        self._log_rows_at_load = len(state.log)
+            numbered = [(FIRST_DATA_ROW + offset, cells) for offset, cells in enumerate(rows)]
+            entries = codec.decode_section(section, numbered, self.name)
+            state.entries[section.key] = entries
+            self._loaded_rows[section.key] = {entry.row for entry in entries if entry.row is not None}
+            self._last_row[section.key] = FIRST_DATA_ROW + len(rows) - 1
+        for table in (NOT_IN_IMS_TABLE, REMOVED_TABLE, CHANGE_LOG_TABLE):
+            rows = self._read_block(table.sheet, table.first_row, table.width)
+            found = codec.decode_table(table, ((table.first_row + i, cells) for i, cells in enumerate(rows)))
+            last = table.first_row + len(rows) - 1
+            if table is NOT_IN_IMS_TABLE:
+                state.not_in_ims = [values for _, values in found]
+            elif table is REMOVED_TABLE:
+                state.removed = [codec.decode_removed(row, values, self.name) for row, values in found]
+            else:
+                state.log = [codec.decode_log(values) for _, values in found]
+                self._log_next = (len(found), last + 1)
+            self._aux_loaded[table.sheet] = ([], last)
+        for sheet, rows in codec.aux_tables(state).items():
+            self._aux_loaded[sheet] = (rows, self._aux_loaded[sheet][1])
         self.book.app.status_bar = f"ims-xl: checking {len(state.all_entries()):,} records"
         return state
 
     def _read_home(self) -> Home:
-        sheet = self.book.sheets[layout.HOME]
-        top, column = layout.HOME_GSTIN
-        bottom = layout.HOME_LAST_ACTION[0]
-        values = sheet.range((top + 1, column + 1), (bottom + 1, column + 1)).options(ndim=1).value
-        gstin, period, source, last = (text_or_none(v) for v in values)
-        return Home(gstin=gstin.upper() if gstin else None, period=period, source_file=source, last_action=last)
+        sheet = self.book.sheets[HOME]
+        cells = [home_field.cell for home_field in HOME_FIELDS]
+        downloaded = SUMMARY_TABLE.column_of("downloaded")
+        bottom = max(SUMMARY_TABLE.last_row, *(cell.row for cell in cells))
+        right = max(downloaded, *(cell.column for cell in cells))
+        values = sheet.range((1, 1), (bottom, right)).options(ndim=2).value
 
-    def _read_block(self, sheet_name: str, first_row: int, width: int) -> list[Sequence[Any]]:
-        """All rows from ``first_row`` (1-based) down to the sheet's last used row: two calls."""
+        def value_at(cell: Cell) -> Any:
+            return values[cell.row - 1][cell.column - 1]
+
+        return codec.decode_home(value_at)
+
+    def _read_block(self, sheet_name: str, first_row: int, width: int) -> list[list[Any]]:
+        """All rows from ``first_row`` down to the sheet's last used row, table columns only: two calls."""
         sheet = self.book.sheets[sheet_name]
         last_row = sheet.used_range.last_cell.row
         if last_row < first_row:
             return []
         values = sheet.range((first_row, 1), (last_row, width)).options(ndim=2).value
-        while values and not _has_content(values[-1]):
+        while values and not has_content(values[-1]):
             values.pop()
-        return list(values)
+        return [list(row) for row in values]
 
     # --- filters ---------------------------------------------------------------------------
 
@@ -121,17 +135,17 @@ class XlwingsPort:
 
     # --- writing ---------------------------------------------------------------------------
 
-    def save(self, state: BookState, report: Report | None, fields: frozenset[str] | None) -> None:
+    def save(self, state: BookState, report: Report | None, fields: frozenset[str] | None,
+             recon: dict[str, tuple[int, Decimal]] | None = None) -> None:
         app = self.book.app
         app.screen_updating = False
         try:
-            state.number_rows()
             for section in SECTIONS:
                 app.status_bar = f"ims-xl: writing {section.sheet}"
                 self._write_section(section, state.entries[section.key], fields)
-            self._write_home(state, report)
-            self._write_aux(layout.NOT_IN_IMS, state.not_in_ims, len(layout.NOT_IN_IMS_HEADERS))
-            self._write_aux(layout.REMOVED, [removed_to_row(r) for r in state.removed], len(layout.REMOVED_HEADERS))
+            findings = findings_by_sheet(report) if report is not None else None
+            self._write_blocks(HOME, codec.home_blocks(state, findings=findings, recon=recon, itc=None))
+            self._write_aux(state)
             self._append_log(state.log)
         finally:
             app.status_bar = False
@@ -140,59 +154,75 @@ class XlwingsPort:
     def _write_section(self, section: Section, entries: list[Entry], fields: frozenset[str] | None) -> None:
         sheet = self.book.sheets[section.sheet]
         width = len(section.columns)
-        rows = [entry_to_row(entry) for entry in entries]
+        loaded = self._loaded_rows.get(section.key, set())
+        last = self._last_row.get(section.key, FIRST_DATA_ROW - 1)
+        kept = {entry.row: entry for entry in entries if entry.row is not None and entry.row in loaded}
+        # Every row new (Open in an existing book): start at the top.
+        last_written = last if kept else FIRST_DATA_ROW - 1
+        added = [entry for entry in entries if entry.row is None or kept.get(entry.row) is not entry]
         with _unprotected(sheet.api):
-            # A row the user blanked out would shift every later row's cells: rewrite the block instead.
-            if fields is None or self._rows_at_load.get(section.sheet, 0) != len(rows):
-                self._replace_block(sheet, rows, FIRST_DATA_ROW, width, self._rows_at_load.get(section.sheet, 0))
-                self._rows_at_load[section.sheet] = len(rows)
-                return
-            if not rows:
-                return
-            for field_name in sorted(fields):
-                try:
-                    column = section.index(field_name)
-                except KeyError:
-                    continue  # e.g. the ITC column on a section that has none
-                last = FIRST_DATA_ROW + len(rows) - 1
-                sheet.range((FIRST_DATA_ROW, column + 1), (last, column + 1)).value = [
-                    [to_excel(row[column])] for row in rows]
+            if kept and last >= FIRST_DATA_ROW:
+                positions = set(_owned_positions(section, fields))
+                if any(entry.rebound for entry in kept.values()):
+                    positions.add(section.index("record"))
+                rows = []
+                for row in range(FIRST_DATA_ROW, last + 1):
+                    entry = kept.get(row)
+                    rows.append(codec.section_row(entry) if entry is not None else [None] * width)
+                for first, stop in _runs(sorted(positions)):
+                    sheet.range((FIRST_DATA_ROW, first + 1), (last, stop)).value = [
+                        [to_excel(value) for value in row[first:stop]] for row in rows]
+                inputs = [entry for entry in kept.values() if entry.write_inputs]
+                for entry in inputs:  # the tool replaced these rows' inputs (supplier edits)
+                    assert entry.row is not None
+                    sheet.range((entry.row, 1), (entry.row, width)).value = [
+                        [to_excel(value) for value in codec.section_row(entry)]]
+            elif last >= FIRST_DATA_ROW:
+                sheet.range((FIRST_DATA_ROW, 1), (last, width)).clear_contents()
+            if added:
+                first_new = last_written + 1
+                for offset, entry in enumerate(added):
+                    entry.row = first_new + offset
+                sheet.range((first_new, 1), (first_new + len(added) - 1, width)).value = [
+                    [to_excel(value) for value in codec.section_row(entry)] for entry in added]
+                last = max(last, first_new + len(added) - 1)
+        self._loaded_rows[section.key] = {entry.row for entry in entries if entry.row is not None}
+        self._last_row[section.key] = last
 
-    def _replace_block(self, sheet: Any, rows: list[list[Any]], first_row: int, width: int, old_count: int) -> None:
-        if rows:
-            sheet.range((first_row, 1), (first_row + len(rows) - 1, width)).value = [
-                [to_excel(value) for value in row] for row in rows]
-        if old_count > len(rows):  # fewer rows than before: clear what is left below
-            sheet.range((first_row + len(rows), 1), (first_row + old_count - 1, width)).clear_contents()
-
-    def _write_home(self, state: BookState, report: Report | None) -> None:
-        sheet = self.book.sheets[layout.HOME]
-        home = state.home
-        top, column = layout.HOME_GSTIN
-        with _unprotected(sheet.api):
-            sheet.range((top + 1, column + 1), (layout.HOME_LAST_ACTION[0] + 1, column + 1)).value = [
-                [to_excel(v or "")] for v in (home.gstin, home.period, home.source_file, home.last_action)]
-            summary = summary_rows(state, report)
-            sheet.range((layout.SUMMARY_TOP + 2, 2), (layout.SUMMARY_TOP + 1 + len(summary), 13)).value = [
-                [to_excel(v) for v in row] for row in summary]
-            recon = reconciliation_rows(state)
-            sheet.range((layout.RECON_TOP + 2, 2), (layout.RECON_TOP + 1 + len(recon), 4)).value = [
-                [to_excel(v) for v in row] for row in recon]
-
-    def _write_aux(self, sheet_name: str, rows: list[list[Any]], width: int) -> None:
+    def _write_blocks(self, sheet_name: str, blocks: list[codec.Block]) -> None:
         sheet = self.book.sheets[sheet_name]
-        self._replace_block(sheet, rows, layout.AUX_HEADER_ROW + 2, width, self._aux_rows_at_load.get(sheet_name, 0))
-        self._aux_rows_at_load[sheet_name] = len(rows)
+        with _unprotected(sheet.api):
+            for top, rows in blocks:
+                if rows:
+                    sheet.range((top.row, top.column), (top.row + len(rows) - 1, top.column + len(rows[0]) - 1)
+                                ).value = [[to_excel(value) for value in row] for row in rows]
+
+    def _write_aux(self, state: BookState) -> None:
+        tables = {NOT_IN_IMS_TABLE.sheet: NOT_IN_IMS_TABLE, REMOVED_TABLE.sheet: REMOVED_TABLE}
+        for sheet_name, rows in codec.aux_tables(state).items():
+            before, last = self._aux_loaded.get(sheet_name, ([], tables[sheet_name].header_row))
+            if rows == before:
+                continue
+            table = tables[sheet_name]
+            sheet = self.book.sheets[sheet_name]
+            if last >= table.first_row:
+                sheet.range((table.first_row, table.left), (last, table.left + table.width - 1)).clear_contents()
+            if rows:
+                sheet.range((table.first_row, table.left),
+                            (table.first_row + len(rows) - 1, table.left + table.width - 1)).value = [
+                    [to_excel(value) for value in row] for row in rows]
+            self._aux_loaded[sheet_name] = (rows, table.first_row + len(rows) - 1)
 
     def _append_log(self, log: list[LogEntry]) -> None:
-        new = log[self._log_rows_at_load:]
+        count, next_row = self._log_next
+        new = log[count:]
         if not new:
             return
-        sheet = self.book.sheets[layout.CHANGE_LOG]
-        first = layout.AUX_HEADER_ROW + 2 + self._log_rows_at_load
-        sheet.range((first, 1), (first + len(new) - 1, len(layout.CHANGE_LOG_HEADERS))).value = [
-            [to_excel(v) for v in line.cells()] for line in new]
-        self._log_rows_at_load = len(log)
+        sheet = self.book.sheets[CHANGE_LOG_TABLE.sheet]
+        sheet.range((next_row, CHANGE_LOG_TABLE.left),
+                    (next_row + len(new) - 1, CHANGE_LOG_TABLE.left + CHANGE_LOG_TABLE.width - 1)).value = [
+            [to_excel(v) for v in row] for row in codec.log_rows(new)]
+        self._log_next = (len(log), next_row + len(new))
 
     # --- talking to the user ---------------------------------------------------------------
 
@@ -211,8 +241,21 @@ class XlwingsPort:
         return _tk_pick_file(title, description, patterns)
 
 
-def _has_content(cells: Sequence[Any]) -> bool:
-    return any(value not in (None, "") for value in cells)
+def _owned_positions(section: Section, fields: frozenset[str] | None) -> tuple[int, ...]:
+    if fields is None:
+        return tuple(i for i, column in enumerate(section.columns) if not column.editable)
+    return tuple(i for i, column in enumerate(section.columns) if column.field in fields)
+
+
+def _runs(positions: list[int]) -> list[tuple[int, int]]:
+    """Contiguous runs of 0-based positions as (first, stop): one range write per run."""
+    runs: list[tuple[int, int]] = []
+    for position in positions:
+        if runs and runs[-1][1] == position:
+            runs[-1] = (runs[-1][0], position + 1)
+        else:
+            runs.append((position, position + 1))
+    return runs
 
 
 class _unprotected:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ims_xl import actions
-from ims_xl.bookfile import FilePort
+from ims_xl.files.fileport import FilePort
 from ims_xl.portal import read_portal_file
 
 ROOT = Path(__file__).resolve().parent.parent

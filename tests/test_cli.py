@@ -10,9 +10,10 @@ import openpyxl
 import pytest
 
 from ims_xl import bookfile
-from ims_xl.bookfile import FilePort
+from ims_xl.files import xlsx
 from ims_xl.cli import main
-from ims_xl.core import jsonio
+from ims_xl.core import jsonio, layout
+from ims_xl.files.fileport import FilePort
 from tests.conftest import SAMPLE
 
 
@@ -155,9 +156,11 @@ def test_validate_updates_the_home_summary(sample_book: Path) -> None:
     set_inputs(sample_book, {("b2b", 0): {"status": "Accept"}, ("b2bcn", 0): {"status": "Pending"}})
     run("-q", "validate", sample_book)
     home = openpyxl.load_workbook(sample_book, read_only=True)["Home"]
-    rows = {row[1]: row for row in home.iter_rows(min_row=18, max_row=26, values_only=True)}
-    assert rows["B2B"][2:7] == (4, 1, 2, 0, 1)  # records, No Action, Accept, Reject, Pending
-    assert rows["B2B-CN"][11] == 1  # errors
+    table = layout.SUMMARY_TABLE
+    rows = {row[table.left - 1]: dict(zip(table.headers, row[table.left - 1:], strict=False))
+            for row in home.iter_rows(min_row=table.first_row, max_row=table.last_row, values_only=True)}
+    assert [rows["B2B"][h] for h in ("Records", "No Action", "Accept", "Reject", "Pending")] == [4, 1, 2, 0, 1]
+    assert rows["B2B-CN"]["Errors"] == 1
 
 
 # --- generate --------------------------------------------------------------------------------
@@ -239,7 +242,7 @@ def test_a_crash_while_writing_leaves_the_old_book_intact(sample_book: Path, mon
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(bookfile, "write_book", crash)
+    monkeypatch.setattr(xlsx, "patch_sheet", crash)  # halfway through writing the new package
     code, _, err = run("-q", "validate", sample_book)
     assert code == 3 and "disk full" in err
     assert sample_book.read_bytes() == before

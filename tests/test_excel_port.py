@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 
 from ims_xl import actions, macros
-from ims_xl.bookfile import FilePort
 from ims_xl.core import jsonio, layout
 from ims_xl.core.book import BookState, LogEntry
 from ims_xl.core.gstin import with_check_character
 from ims_xl.core.sections import BY_KEY, BY_SHEET, FIRST_DATA_ROW, SECTIONS
 from ims_xl.excel import XlwingsPort
+from ims_xl.files.fileport import FilePort
 from ims_xl.portal import read_portal_file
 from tests.conftest import SAMPLE, open_book
 from tests.xlwings_fake import FakeBook, FakeComError
@@ -40,7 +40,7 @@ ERROR_REMARKS = ("ERROR [Remarks] Remarks go only with Reject or Pending; clear 
 # Keys of a downloaded record the upload does not send back: display-only, or replaced by the inputs.
 NOT_ECHOED = {"tradenm", "srcfilstatus", "ispendactblocked", "isRemarksBlocked", "isItcRedReqBlocked", "hash",
               "ItcAvailabilityCheck", "action", "remarks"}
-FIRST_LOG_ROW = layout.AUX_HEADER_ROW + 2  # 1-based row of the Change Log's first line
+FIRST_LOG_ROW = layout.CHANGE_LOG_TABLE.first_row
 
 
 def sample_document() -> dict[str, Any]:
@@ -85,14 +85,17 @@ def column(view: FakeBook, sheet: str, field: str, rows: int) -> list[Any]:
     return [cell(view, sheet, FIRST_DATA_ROW + offset, field) for offset in range(rows)]
 
 
-def home(view: FakeBook, position: tuple[int, int]) -> Any:
-    return view.sheets[layout.HOME].value_at(position[0] + 1, position[1] + 1)
+def home(view: FakeBook, field: str) -> Any:
+    cell = layout.HOME_FIELD[field].cell
+    return view.sheets[layout.HOME].value_at(cell.row, cell.column)
 
 
-def summary_row(view: FakeBook, index: int) -> list[Any]:
-    """Row ``index`` of the Home summary table (0: B2B ... 8: Total), columns B..M."""
-    row = layout.SUMMARY_TOP + 2 + index
-    return [view.sheets[layout.HOME].value_at(row, c) for c in range(2, 2 + len(layout.SUMMARY_HEADERS))]
+def summary_row(view: FakeBook, index: int) -> dict[str, Any]:
+    """Row ``index`` of the Home summary table (0: B2B ... 8: Total), by header."""
+    table = layout.SUMMARY_TABLE
+    row = table.first_row + index
+    return {header: view.sheets[layout.HOME].value_at(row, table.left + offset)
+            for offset, header in enumerate(table.headers)}
 
 
 def log_lines(view: FakeBook) -> list[list[Any]]:
@@ -171,12 +174,13 @@ def test_validate_writes_each_finding_on_its_row(adapter: Adapter) -> None:
     assert column(view, "B2B-CN", "status", 2) == ["Pending", "Accept"]
     assert column(view, "B2B-CN", "itc", 2) == [None, "No"]
     # Home: the last action and the summary (sheet, records, N/A/R/P counts ... errors, warnings).
-    assert home(view, layout.HOME_LAST_ACTION) == f"{STAMP} Validate: {outcome.message}"
+    assert home(view, "last_action") == f"{STAMP} Validate: {outcome.message}"
     b2b = summary_row(view, 0)
-    assert b2b[:6] == ["B2B", 4, 0, 2, 1, 1] and b2b[10:] == [1, 0]
-    assert summary_row(view, 4)[:6] == ["B2B-CN", 2, 0, 1, 0, 1]
+    counts = ("Sheet", "Records", "No Action", "Accept", "Reject", "Pending")
+    assert [b2b[h] for h in counts] == ["B2B", 4, 0, 2, 1, 1] and (b2b["Errors"], b2b["Warnings"]) == (1, 0)
+    assert [summary_row(view, 4)[h] for h in counts] == ["B2B-CN", 2, 0, 1, 0, 1]
     total = summary_row(view, 8)
-    assert total[:2] == ["Total", 12] and total[10:] == [2, 0]
+    assert (total["Sheet"], total["Records"], total["Errors"], total["Warnings"]) == ("Total", 12, 2, 0)
     assert [line[1] for line in log_lines(view)] == ["Open", "Validate"]
     assert_protected_as_before(adapter)
 
@@ -204,7 +208,7 @@ def test_validating_again_after_the_fix_clears_the_findings(adapter: Adapter) ->
     view = adapter.view()
     for section in SECTIONS:
         assert column(view, section.sheet, "sheet_errors", 5) == [None] * 5, section.sheet
-    assert summary_row(view, 8)[10:] == [0, 0]
+    assert (summary_row(view, 8)["Errors"], summary_row(view, 8)["Warnings"]) == (0, 0)
 
 
 def test_generate_with_no_changes_writes_an_upload_with_no_records(adapter: Adapter, tmp_path: Path) -> None:
@@ -217,7 +221,7 @@ def test_generate_with_no_changes_writes_an_upload_with_no_records(adapter: Adap
     assert jsonio.loads(target.read_text(encoding="utf-8")) == {"rtin": RECIPIENT, "reqtyp": "SAVE", "invdata": {}}
     view = adapter.view()
     assert log_lines(view)[-1] == [STAMP, "Generate", outcome.message, "upload.json", sha256(target)]
-    assert home(view, layout.HOME_LAST_ACTION) == f"{STAMP} Generate: {outcome.message}"
+    assert home(view, "last_action") == f"{STAMP} Generate: {outcome.message}"
     assert adapter.port().load().log[-1].sha256 == sha256(target)
 
 
@@ -336,11 +340,12 @@ def test_open_download_fills_all_eight_sections(kind: str, empty_book: Path, sam
         statuses = [{"N": "No Action", "A": "Accept", "P": "Pending"}[raw["action"]] for raw in
                     downloaded[section.key]]
         assert column(view, section.sheet, "status", len(statuses)) == statuses
-    assert (home(view, layout.HOME_GSTIN), home(view, layout.HOME_PERIOD), home(view, layout.HOME_SOURCE)) == (
+    assert (home(view, "gstin"), home(view, "period"), home(view, "source_file")) == (
         RECIPIENT, "102025", "sample_download.json")
     assert cell(view, "B2B", FIRST_DATA_ROW, "val") == 142700.0
     assert cell(view, "B2B", FIRST_DATA_ROW, "date") == datetime(2025, 10, 4)
-    assert summary_row(view, 8)[:6] == ["Total", 12, 10, 1, 0, 1]
+    assert [summary_row(view, 8)[h] for h in ("Sheet", "Records", "No Action", "Accept", "Reject", "Pending")] == [
+        "Total", 12, 10, 1, 0, 1]
     assert [line[1:3] for line in log_lines(view)] == [["Open", outcome.message]]
 
 
@@ -425,7 +430,7 @@ def test_validate_makes_as_many_calls_to_excel_for_500_rows_as_for_50(tmp_path: 
         assert large.count("used_range", section.sheet) == 1, section.sheet
         assert large.count("read", section.sheet) == (1 if section.key == "b2b" else 0), section.sheet
     assert large.count("write", "B2B") == 1
-    errors = layout.column_letter(BY_KEY["b2b"].index("sheet_errors"))
+    errors = layout.column_letter(BY_KEY["b2b"].index("sheet_errors") + 1)
     assert ("write", "B2B", f"{errors}{FIRST_DATA_ROW}:{errors}{FIRST_DATA_ROW + 499}") in large.calls
     sheet = large.sheets["B2B"]
     assert sheet.value_at(FIRST_DATA_ROW + 490, BY_KEY["b2b"].index("sheet_errors") + 1) == ERROR_REMARKS
@@ -462,7 +467,7 @@ def test_portal_text_reaches_excel_as_text(empty_book: Path, sample_json: Path) 
     assert sheet.written[number] == "'000123"
     assert sheet.range(number).value == "000123"
     assert all(not s.formulas for s in fake.sheets)
-    assert fake.sheets[layout.HOME].value_at(layout.HOME_PERIOD[0] + 1, layout.HOME_PERIOD[1] + 1) == "102025"
+    assert home(fake, "period") == "102025"
     state = XlwingsPort(fake).load()
     assert state.entries["b2b"][1].record.model.tradenm == HYPERLINK
     assert state.home.period == "102025"
@@ -616,8 +621,7 @@ def test_a_row_with_no_portal_record_is_one_sentence_from_the_button(sample_book
 
     [alert] = fake.app.alerts
     assert alert["mode"] == "critical" and alert["title"] == "ims-xl: cannot do that"
-    assert alert["prompt"] == ("B2B row 9: the hidden 'Portal Record' cell is empty; rows can only come from a "
-                               "portal download")
+    assert alert["prompt"].startswith("sample.xlsm: sheet B2B, row 9: the hidden 'Portal Record' cell is empty")
     assert fake.count("write") == fake.count("clear") == 0
 
 

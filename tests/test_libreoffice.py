@@ -30,10 +30,10 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from ims_xl import actions
-from ims_xl.bookfile import FilePort, read_book
 from ims_xl.core import layout
 from ims_xl.core.book import BookState
 from ims_xl.core.sections import FIRST_DATA_ROW, HEADER_ROW, SECTIONS, Section
+from ims_xl.files.fileport import FilePort
 from ims_xl.template import macro_setup
 from tests.conftest import ARTIFACTS, SAMPLE, open_book
 
@@ -141,10 +141,10 @@ def validated(tmp_path_factory: pytest.TempPathFactory) -> Validated:
     other.status, other.remarks = "Accept", "ok"  # two findings on one row: Remarks, ITC to be reduced
     invoice = state.entries["b2b"][0]
     invoice.status, invoice.remarks = "Accept", "Checked with the purchase register"  # Remarks with Accept
-    port.save(state, None, None)
+    port.save(state, None, frozenset({"status", "remarks", "itc"}))
     outcome = actions.validate_book(FilePort(book))
     assert not outcome.ok
-    return Validated(book, read_book(book), outcome)
+    return Validated(book, FilePort(book).load(), outcome)
 
 
 @pytest.fixture(scope="module")
@@ -275,8 +275,9 @@ def text_of(element: ET.Element | None) -> str:
     return "\n".join("".join(p.itertext()) for p in element.findall(q("text:p")))
 
 
-def letter(column: int) -> str:
-    return layout.column_letter(column)
+def letter(position: int) -> str:
+    """The column letter of a 0-based position in a row."""
+    return layout.column_letter(position + 1)
 
 
 # --- buttons ----------------------------------------------------------------------------------

@@ -377,7 +377,7 @@ def test_sample_book_keeps_portal_text_as_text_and_types_numbers_and_dates(sampl
 
 def test_xlsx_home_says_where_the_buttons_went(sample_xlsx: Path) -> None:
     home = openpyxl.load_workbook(sample_xlsx)[layout.HOME]
-    where = home.cell(layout.BUTTON_FIRST_ROW + 1, layout.BUTTON_COLUMN + 1)
+    where = home.cell(layout.BUTTON_TOP.row, layout.BUTTON_TOP.column)
     assert where.value == "This .xlsx has no buttons: use the ims-xl command line, or open the .xlsm."
     assert buttons_by_sheet(sample_xlsx) == {}
 

@@ -1,10 +1,26 @@
-"""Where things are on the Home sheet and on the workbook's other, non-section sheets.
+"""Every sheet the tool owns, described once, as data.
 
-Row and column numbers are 0-based here (as XlsxWriter and list indexes count); ``a1`` turns a
-position into Excel's notation for messages and for xlwings.
+Writers (XlsxWriter for a new book, the in-place file patcher, xlwings in Excel), readers, number
+formats, dropdowns, highlighting rules and the Home summary all derive from these descriptions:
+adding a column to a table or a row to a Home table is one line here.
+
+One coordinate convention: rows and columns are numbered as Excel shows them, from 1 (``Cell(4, 3)``
+is C4). Only the XlsxWriter adapter, which counts from 0, converts.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .sections import (
+    ACTION_LABELS,
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    SECTIONS,
+    Column,
+    Kind,
+    Section,
+)
 
 HOME = "Home"
 NOT_IN_IMS = "Not in IMS"
@@ -13,19 +29,154 @@ CHANGE_LOG = "Change Log"
 LISTS = "Lists"
 XLWINGS_CONF = "xlwings.conf"
 
-# Home inputs: (row, column) of the value cell; the label sits one column to the left.
-HOME_GSTIN = (3, 2)
-HOME_PERIOD = (4, 2)
-HOME_SOURCE = (5, 2)
-HOME_LAST_ACTION = (6, 2)
-HOME_LABELS = {
-    HOME_GSTIN: "Recipient GSTIN",
-    HOME_PERIOD: "Return Period (MMYYYY)",
-    HOME_SOURCE: "Downloaded file",
-    HOME_LAST_ACTION: "Last action",
-}
 
-# Buttons on Home: caption, VBA Sub (in workbook/ims_buttons.bas), row.
+@dataclass(frozen=True)
+class Cell:
+    """A place on a sheet, numbered as Excel numbers it (row 1, column 1 is A1)."""
+
+    row: int
+    column: int
+
+    @property
+    def a1(self) -> str:
+        return f"{column_letter(self.column)}{self.row}"
+
+    def right(self, offset: int = 1) -> Cell:
+        return Cell(self.row, self.column + offset)
+
+    def down(self, offset: int = 1) -> Cell:
+        return Cell(self.row + offset, self.column)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table on a sheet: a title above, a header row, then one row per item from ``first_row``."""
+
+    sheet: str
+    title: str
+    header_row: int
+    columns: tuple[Column, ...]
+    left: int = 1  # column of the first field
+    row_labels: tuple[str, ...] = ()  # Home tables: the fixed first-column texts, one per row
+
+    @property
+    def first_row(self) -> int:
+        return self.header_row + 1
+
+    @property
+    def last_row(self) -> int:
+        """Last row of a fixed-size table (Home)."""
+        return self.header_row + len(self.row_labels)
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return tuple(column.header for column in self.columns)
+
+    @property
+    def width(self) -> int:
+        return len(self.columns)
+
+    def position(self, field: str) -> int:
+        """0-based offset of a field within a row of this table."""
+        for offset, column in enumerate(self.columns):
+            if column.field == field:
+                return offset
+        raise KeyError(f"{self.sheet} table has no column {field!r}")
+
+    def column_of(self, field: str) -> int:
+        return self.left + self.position(field)
+
+    def has(self, field: str) -> bool:
+        return any(column.field == field for column in self.columns)
+
+
+def section_table(section: Section) -> Table:
+    return _SECTION_TABLES[section.key]
+
+
+_SECTION_TABLES = {
+    section.key: Table(section.sheet, f"{section.sheet}: {section.title}", HEADER_ROW, section.columns)
+    for section in SECTIONS
+}
+assert FIRST_DATA_ROW == HEADER_ROW + 1
+
+
+# --- the auxiliary sheets ----------------------------------------------------------------------
+
+AUX_HEADER_ROW = 3  # title on row 1, header on row 3, data below
+
+NOT_IN_IMS_TABLE = Table(NOT_IN_IMS, "Register entries with no IMS record: the supplier has not uploaded them yet",
+                         AUX_HEADER_ROW, (
+                             Column("stin", "Supplier GSTIN", Kind.TEXT, 20),
+                             Column("number", "Document Number", Kind.TEXT, 20),
+                             Column("date", "Document Date", Kind.DATE, 14),
+                             Column("document_type", "Document Type", Kind.TEXT, 14),
+                             Column("txval", "Taxable Value", Kind.MONEY, 14),
+                             Column("iamt", "IGST", Kind.MONEY, 14),
+                             Column("camt", "CGST", Kind.MONEY, 14),
+                             Column("samt", "SGST", Kind.MONEY, 14),
+                             Column("cess", "Cess", Kind.MONEY, 14),
+                             Column("register_row", "Register Row", Kind.COUNT, 12),
+                             Column("follow_up", "Follow-up", Kind.TEXT, 40),
+                         ))
+REMOVED_TABLE = Table(REMOVED, "Records gone from the newer download, kept with your inputs", AUX_HEADER_ROW, (
+    Column("sheet", "Sheet", Kind.TEXT, 12),
+    Column("stin", "GSTIN of Supplier", Kind.TEXT, 20),
+    Column("tradenm", "Trade/Legal Name", Kind.TEXT, 24),
+    Column("number", "Document Number", Kind.TEXT, 20),
+    Column("date", "Document Date", Kind.TEXT, 14),
+    Column("original_number", "Original Document Number", Kind.TEXT, 20),
+    Column("txval", "Taxable Value", Kind.MONEY, 14),
+    Column("tax", "Total Tax", Kind.MONEY, 14),
+    Column("status", "Status", Kind.TEXT, 12),
+    Column("remarks", "Remarks", Kind.TEXT, 24),
+    Column("itc", "ITC to be reduced", Kind.TEXT, 12),
+    Column("decl_igst", "Declared IGST", Kind.MONEY, 14),
+    Column("decl_cgst", "Declared CGST", Kind.MONEY, 14),
+    Column("decl_sgst", "Declared SGST", Kind.MONEY, 14),
+    Column("decl_cess", "Declared Cess", Kind.MONEY, 14),
+    Column("removed_on", "Removed On", Kind.TEXT, 14),
+    Column("record", "Portal Record", Kind.TEXT, 10, hidden=True),
+))
+CHANGE_LOG_TABLE = Table(CHANGE_LOG, "Every operation on this workbook", AUX_HEADER_ROW, (
+    Column("when", "When", Kind.TEXT, 20),
+    Column("action", "Action", Kind.TEXT, 12),
+    Column("details", "What changed", Kind.TEXT, 80),
+    Column("file", "File", Kind.TEXT, 30),
+    Column("sha256", "SHA-256", Kind.TEXT, 20),
+))
+AUX_TABLES = (NOT_IN_IMS_TABLE, REMOVED_TABLE, CHANGE_LOG_TABLE)
+
+# Header tuples, for messages and tests that name the columns.
+NOT_IN_IMS_HEADERS = NOT_IN_IMS_TABLE.headers
+REMOVED_HEADERS = REMOVED_TABLE.headers
+CHANGE_LOG_HEADERS = CHANGE_LOG_TABLE.headers
+
+
+# --- Home ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeField:
+    """A labelled value cell on Home; the label sits in the column to its left."""
+
+    field: str
+    label: str
+    cell: Cell
+    editable: bool = False
+    name: str | None = None  # a defined name for the cell
+
+
+HOME_FIELDS = (
+    HomeField("gstin", "Recipient GSTIN", Cell(4, 3), editable=True, name="RecipientGSTIN"),
+    HomeField("period", "Return Period (MMYYYY)", Cell(5, 3), editable=True, name="ReturnPeriod"),
+    HomeField("source_file", "Downloaded file", Cell(6, 3)),
+    HomeField("last_action", "Last action", Cell(7, 3)),
+)
+HOME_FIELD = {home_field.field: home_field for home_field in HOME_FIELDS}
+HOME_TITLE = Cell(1, 2)
+
+# Buttons on Home: caption and VBA Sub (in workbook/ims_buttons.bas), stacked down one column.
 BUTTONS: tuple[tuple[str, str], ...] = (
     ("Open Downloaded IMS JSON File", "IMS_OpenJson"),
     ("Validate Sheet", "IMS_ValidateSheet"),
@@ -34,23 +185,30 @@ BUTTONS: tuple[tuple[str, str], ...] = (
     ("Suggest Actions", "IMS_SuggestActions"),
     ("Refresh from Newer Download", "IMS_Refresh"),
 )
-BUTTON_COLUMN = 5  # F
-BUTTON_FIRST_ROW = 2
+BUTTON_TOP = Cell(3, 6)
 BUTTON_ROW_STEP = 2
+CHART_TOP = Cell(3, 9)
 
-# The summary table: records and tax (IGST + CGST + SGST + Cess) by section and status.
-SUMMARY_TOP = 16  # row of the table's header
-SUMMARY_HEADERS = (
-    "Sheet", "Records",
-    "No Action", "Accept", "Reject", "Pending",
-    "Tax: No Action", "Tax: Accept", "Tax: Reject", "Tax: Pending",
-    "Errors", "Warnings",
-)
-SUMMARY_ROWS = 9  # eight sections and a total
+_STATUS_CODES = ("N", "A", "R", "P")
+TOTAL_LABEL = "Total"
 
-# The reconciliation summary, under the summary table.
-RECON_TOP = SUMMARY_TOP + SUMMARY_ROWS + 3
-RECON_HEADERS = ("Match Result", "Records", "Tax")
+
+def _summary_columns() -> tuple[Column, ...]:
+    counts = [Column(f"count_{code}", ACTION_LABELS[code], Kind.COUNT) for code in _STATUS_CODES]
+    taxes = [Column(f"tax_{code}", f"Tax: {ACTION_LABELS[code]}", Kind.MONEY) for code in _STATUS_CODES]
+    return (
+        Column("sheet", "Sheet", Kind.TEXT),
+        Column("records", "Records", Kind.COUNT),
+        *counts,
+        *taxes,
+        Column("downloaded", "Downloaded", Kind.COUNT),
+        Column("not_on_sheet", "Not on Sheet", Kind.COUNT),
+        # Errors and warnings stay last: a save without a new validation leaves them as they are.
+        Column("errors", "Errors", Kind.COUNT),
+        Column("warnings", "Warnings", Kind.COUNT),
+    )
+
+
 RECON_RESULTS = (
     "Matched",
     "Matched, date differs",
@@ -58,15 +216,51 @@ RECON_RESULTS = (
     "Not in purchase register",
     "Not in IMS (register only)",
 )
+ITC_ROWS = (
+    ("accepted", "Accepted"),
+    ("deemed", "Deemed accepted (No Action)"),
+    ("credit_note_reduction", "Credit-note reduction"),
+    ("after_actions", "Available after actions"),
+    ("as_downloaded", "As downloaded"),
+    ("change", "Change from this upload"),
+    ("rejected", "Rejected"),
+    ("pending", "Pending"),
+)
+_TABLE_GAP = 3  # rows between one Home table's last row and the next one's header
 
-INSTRUCTIONS_TOP = RECON_TOP + len(RECON_RESULTS) + 3
+
+def _stack(top: int, specs: list[tuple[str, tuple[Column, ...], tuple[str, ...]]]) -> list[Table]:
+    tables: list[Table] = []
+    header = top
+    for title, columns, labels in specs:
+        table = Table(HOME, title, header, columns, left=2, row_labels=labels)
+        tables.append(table)
+        header = table.last_row + _TABLE_GAP
+    return tables
+
+
+SUMMARY_TABLE, RECON_TABLE, ITC_TABLE = _stack(17, [
+    ("Summary by section and status (tax = IGST + CGST + SGST + Cess)", _summary_columns(),
+     (*(section.sheet for section in SECTIONS), TOTAL_LABEL)),
+    ("Reconciliation with the purchase register",
+     (Column("result", "Match Result", Kind.TEXT), Column("records", "Records", Kind.COUNT),
+      Column("tax", "Tax", Kind.MONEY)),
+     RECON_RESULTS),
+    ("ITC after your actions (indicative, as draft GSTR-2B would treat the records)",
+     (Column("row", "", Kind.TEXT), Column("igst", "IGST", Kind.MONEY), Column("cgst", "CGST", Kind.MONEY),
+      Column("sgst", "SGST", Kind.MONEY), Column("cess", "Cess", Kind.MONEY), Column("total", "Total", Kind.MONEY)),
+     tuple(label for _, label in ITC_ROWS)),
+])
+HOME_TABLES = (SUMMARY_TABLE, RECON_TABLE, ITC_TABLE)
+
+INSTRUCTIONS_TOP = Cell(ITC_TABLE.last_row + _TABLE_GAP, 2)
 INSTRUCTIONS = (
     "How to use this workbook",
     "1. On the GST portal: Services > Returns > Invoice Management System (IMS) Dashboard > Offline > "
     "Download JSON.",
     "2. Press 'Open Downloaded IMS JSON File' and choose the download (.json or .zip).",
-    "3. On each section sheet choose the Status (Accept, Reject, Pending or No Action); add Remarks for "
-    "Reject or Pending; answer 'ITC to be reduced' when accepting credit notes.",
+    "3. On each section sheet choose the Status (Accept, Reject, Pending or No Action); add Remarks where "
+    "useful; answer 'ITC to be reduced' when accepting credit notes.",
     "4. Press 'Validate Sheet': filters are cleared, and problems are written in 'Sheet Validation "
     "Errors' and highlighted.",
     "5. Press 'Generate JSON File to Upload' and upload the file at IMS Dashboard > Offline > Upload JSON.",
@@ -75,30 +269,35 @@ INSTRUCTIONS = (
     "Records left at No Action are deemed accepted when GSTR-2B is generated.",
 )
 
-# Columns of the auxiliary sheets (header texts are part of the workbook's interface).
-NOT_IN_IMS_HEADERS = (
-    "Supplier GSTIN", "Document Number", "Document Date", "Document Type",
-    "Taxable Value", "IGST", "CGST", "SGST", "Cess", "Register Row", "Follow-up",
-)
-REMOVED_HEADERS = (
-    "Sheet", "GSTIN of Supplier", "Trade/Legal Name", "Document Number", "Document Date",
-    "Original Document Number", "Taxable Value", "Total Tax", "Status", "Remarks",
-    "ITC to be reduced", "Declared IGST", "Declared CGST", "Declared SGST", "Declared Cess",
-    "Removed On", "Portal Record",
-)
-CHANGE_LOG_HEADERS = ("When", "Action", "What changed", "File", "SHA-256")
-AUX_HEADER_ROW = 2  # 0-based: title on row 0, header on row 2, data below
+# Column widths on Home: (first column, last column, width).
+HOME_WIDTHS = ((1, 1, 2), (2, 2, 24), (3, 3, 22), (4, 15, 13))
 
 
-def a1(row: int, column: int) -> str:
-    """0-based (row, column) -> "C4"."""
-    letters = ""
-    number = column + 1
-    while number:
-        number, remainder = divmod(number - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return f"{letters}{row + 1}"
+# --- finding tags --------------------------------------------------------------------------------
+
+# A finding shown in "Sheet Validation Errors" starts with its tag; the highlighting rules look
+# for "<TAG> [<header>]" to colour the cell at fault. Both sides use these functions.
+ERROR_TAG, WARNING_TAG = "ERROR", "WARNING"
+
+
+def finding_tag(is_error: bool, header: str | None) -> str:
+    tag = ERROR_TAG if is_error else WARNING_TAG
+    return f"{tag} [{header}]" if header else tag
 
 
 def column_letter(column: int) -> str:
-    return a1(0, column)[:-1]
+    """1 -> "A", 27 -> "AA"."""
+    letters = ""
+    number = column
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def column_number(letters: str) -> int:
+    """"A" -> 1, "AA" -> 27."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + (ord(letter) - 64)
+    return number

@@ -33,14 +33,11 @@ class Problem(BaseModel):
         return self.severity is Severity.ERROR
 
     def cell_text(self) -> str:
-        """One line for the row's "Sheet Validation Errors" cell.
+        """One line for the row's "Sheet Validation Errors" cell, starting with the tag the sheet's
+        highlighting rules look for (``layout.finding_tag``)."""
+        from .layout import finding_tag
 
-        The ``[Column]`` tag is what the sheet's conditional formats look for to highlight the
-        cell at fault, so keep the format in step with ``bookfile.highlight_rules``.
-        """
-        tag = "ERROR" if self.is_error else "WARNING"
-        where = f" [{self.column}]" if self.column else ""
-        return f"{tag}{where} {self.message}"
+        return f"{finding_tag(self.is_error, self.column)} {self.message}"
 
     def console_text(self) -> str:
         place = ", ".join(

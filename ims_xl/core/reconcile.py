@@ -94,6 +94,10 @@ class ReconcileOutcome:
         self.counts[bucket] += 1
         self.taxes[bucket] += tax
 
+    def by_result(self) -> dict[str, tuple[int, Decimal]]:
+        """Records and tax per ``RECON_RESULTS`` line, for the Home table."""
+        return {result: (self.counts[result], self.taxes[result]) for result in RECON_RESULTS}
+
     @property
     def matched(self) -> int:
         return self.counts[MATCHED] + self.counts[DATE_DIFFERS]
@@ -252,8 +256,9 @@ def _plural(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count:,} {singular if count == 1 else (plural or singular + 's')}"
 
 
-def _compare(doc: _ImsDoc, line: RegisterEntry, tolerance: Decimal) -> tuple[str, str]:
-    """Match result and suggested label for a paired IMS record and register line."""
+def _compare(doc: _ImsDoc, line: RegisterEntry, tolerance: Decimal) -> tuple[str, str, str]:
+    """Result line (``RECON_RESULTS``), match result text and suggested label for a paired IMS record
+    and register line."""
     differences = [
         f"{label} differs: {_money(ims)} in IMS, {_money(books)} in books"
         for (label, _), ims, books in zip(HEADS, doc.amounts, _booked_amounts(line), strict=True)
@@ -262,12 +267,12 @@ def _compare(doc: _ImsDoc, line: RegisterEntry, tolerance: Decimal) -> tuple[str
     days = None if line.date is None else abs((doc.date - line.date).days)
     date_note = f"date differs by {_plural(days, 'day')}" if days else ""
     if differences:
-        return "; ".join([*differences, date_note] if date_note else differences), PENDING
+        return AMOUNTS_DIFFER, "; ".join([*differences, date_note] if date_note else differences), PENDING
     if date_note:
-        return f"Matched by number; {date_note}", ACCEPT
+        return DATE_DIFFERS, f"Matched by number; {date_note}", ACCEPT
     if line.date is None:
-        return "Matched by number; the register has no date", ACCEPT
-    return "Matched", ACCEPT
+        return MATCHED, "Matched by number; the register has no date", ACCEPT
+    return MATCHED, "Matched", ACCEPT
 
 
 def _duplicate_text(rows: list[int]) -> str:
@@ -275,22 +280,6 @@ def _duplicate_text(rows: list[int]) -> str:
         return f"Duplicate: the register row {rows[0]} is already matched to another IMS record"
     shown = ", ".join(str(row) for row in rows)
     return f"Duplicate: the register rows {shown} are already matched to other IMS records"
-
-
-def bucket_of(match_result: str) -> str | None:
-    """The ``layout.RECON_RESULTS`` line a "Match Result" text is counted under; None for blank.
-
-    Texts are read back from the sheet, so this works on the words. Anything that is neither a
-    match nor missing from the register (amount differences, duplicates) counts as a difference.
-    """
-    text = (match_result or "").strip().lower()
-    if not text:
-        return None
-    if text.startswith(NOT_IN_REGISTER_TEXT.lower()):
-        return NOT_IN_REGISTER
-    if text.startswith("matched") and "differs:" not in text:
-        return DATE_DIFFERS if "date differs" in text else MATCHED
-    return AMOUNTS_DIFFER
 
 
 # --- the whole run ----------------------------------------------------------------------------
@@ -328,37 +317,37 @@ def reconcile(
     outcome = ReconcileOutcome(ims_records=len(docs), register_entries=len(register))
     for position, doc in enumerate(docs):
         if position in matched:
-            result, suggestion = _compare(doc, register[matched[position]], tolerance)
+            bucket, result, suggestion = _compare(doc, register[matched[position]], tolerance)
         else:
-            result, suggestion = _unmatched_result(doc, register, line_groups), PENDING
+            (bucket, result), suggestion = _unmatched_result(doc, register, line_groups), PENDING
         if suggestion == PENDING and doc.entry.record.model.pending_blocked:
             result, suggestion = result + PENDING_BLOCKED_NOTE, ""
             outcome.pending_not_allowed += 1
         doc.entry.match_result, doc.entry.suggested_action = result, suggestion
-        bucket = bucket_of(result)
-        if bucket is not None:
-            outcome.add(bucket, doc.tax)
+        outcome.add(bucket, doc.tax)
 
     state.not_in_ims = _not_in_ims_rows(register, line_groups, set(matched.values()))
     for row in state.not_in_ims:
-        outcome.add(NOT_IN_IMS, sum(row[5:9], Decimal(0)))
+        outcome.add(NOT_IN_IMS, row["iamt"] + row["camt"] + row["samt"] + row["cess"])
     if apply:
         outcome.applied = sum(_apply_suggestion(entry) for entry in entries)
     return outcome
 
 
-def _unmatched_result(doc: _ImsDoc, register: list[RegisterEntry], line_groups: dict[Key, list[int]]) -> str:
-    """"Not in purchase register", or a duplicate when the register has the document, already used."""
+def _unmatched_result(doc: _ImsDoc, register: list[RegisterEntry],
+                      line_groups: dict[Key, list[int]]) -> tuple[str, str]:
+    """"Not in purchase register", or a duplicate when the register has the document, already used
+    (counted with the differences: the books do not show this record on its own)."""
     same_document = line_groups.get(doc.key, []) + line_groups.get((*doc.key[:3], None), [])
     if not same_document:
-        return NOT_IN_REGISTER_TEXT
-    return _duplicate_text(sorted(register[j].source_row for j in same_document))
+        return NOT_IN_REGISTER, NOT_IN_REGISTER_TEXT
+    return AMOUNTS_DIFFER, _duplicate_text(sorted(register[j].source_row for j in same_document))
 
 
 def _not_in_ims_rows(
     register: list[RegisterEntry], line_groups: dict[Key, list[int]], used: set[int]
-) -> list[list[Any]]:
-    """Rows under ``layout.NOT_IN_IMS_HEADERS`` for the register lines no IMS record matched."""
+) -> list[dict[str, Any]]:
+    """Rows of ``layout.NOT_IN_IMS_TABLE`` for the register lines no IMS record matched."""
     follow_up: dict[int, str] = {}
     for ids in line_groups.values():
         # The register's own copy of the document: the matched line, else the first one.
@@ -370,12 +359,12 @@ def _not_in_ims_rows(
     return [_not_in_ims_row(register[j], follow_up[j]) for j in sorted(follow_up)]
 
 
-def _not_in_ims_row(line: RegisterEntry, follow_up: str) -> list[Any]:
-    return [
-        line.supplier_gstin, line.number, line.date, line.document_type,
-        line.taxable, line.igst, line.cgst, line.sgst, line.cess,
-        line.source_row, follow_up,
-    ]
+def _not_in_ims_row(line: RegisterEntry, follow_up: str) -> dict[str, Any]:
+    return {
+        "stin": line.supplier_gstin, "number": line.number, "date": line.date, "document_type": line.document_type,
+        "txval": line.taxable, "iamt": line.igst, "camt": line.cgst, "samt": line.sgst, "cess": line.cess,
+        "register_row": line.source_row, "follow_up": follow_up,
+    }
 
 
 def _apply_suggestion(entry: Entry) -> bool:

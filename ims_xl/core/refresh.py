@@ -106,7 +106,6 @@ def refresh(state: BookState, download: PortalFile, *, today: str) -> RefreshOut
 
     state.entries.update(sections)
     state.removed = still_removed
-    state.number_rows()
     return outcome
 
 
@@ -197,6 +196,7 @@ def _take_supplier_edit(entry: Entry, record: Record, changes: list[str]) -> Ent
     if typed:
         note += " (" + "; ".join(typed) + ")"
     fresh.refresh_note = note
+    fresh.row, fresh.write_inputs = entry.row, True  # same row; its inputs start again
     return fresh
 
 

@@ -17,6 +17,7 @@ class Kind(StrEnum):
     MONEY = "money"  # two decimals
     DATE = "date"  # shown dd-mm-yyyy
     LABEL = "label"  # short text chosen from a list
+    COUNT = "count"  # a whole number
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class Section:
         raise KeyError(f"{self.sheet} has no column {field!r}")
 
     def index(self, field: str) -> int:
-        """Zero-based position of a column on the sheet."""
+        """0-based offset of a column within a row (its sheet column is ``index + 1``)."""
         for position, column in enumerate(self.columns):
             if column.field == field:
                 return position

@@ -1,15 +1,16 @@
-"""The Home sheet's summary: records and tax by section and status, and reconciliation totals."""
+"""The Home sheet's summary: records and tax by section and status, rows no longer on the sheets,
+and the findings of the last validation."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from .book import BookState, Entry, parse_action
-from .layout import RECON_RESULTS
+from .layout import SUMMARY_TABLE, TOTAL_LABEL
 from .problems import Report, Severity
-from .reconcile import bucket_of
 from .sections import SECTIONS
 
 _STATUS_ORDER = ("N", "A", "R", "P")
@@ -28,14 +29,17 @@ def current_action(entry: Entry) -> str:
         return entry.record.model.action
 
 
-def summary_rows(state: BookState, report: Report | None = None) -> list[list[Any]]:
-    """Rows under layout.SUMMARY_HEADERS: one per section, then the total."""
-    if report is not None:
-        errors, warnings = report.by_sheet(Severity.ERROR), report.by_sheet(Severity.WARNING)
-    else:  # no new validation: count what the rows show from the last one
-        errors, warnings = _shown_findings(state)
-    rows: list[list[Any]] = []
-    totals: list[Any] = ["Total", 0, 0, 0, 0, 0, Decimal(0), Decimal(0), Decimal(0), Decimal(0), 0, 0]
+def findings_by_sheet(report: Report) -> dict[str, tuple[int, int]]:
+    """(errors, warnings) by sheet name, from a validation's report."""
+    errors, warnings = report.by_sheet(Severity.ERROR), report.by_sheet(Severity.WARNING)
+    return {sheet: (errors.get(sheet, 0), warnings.get(sheet, 0)) for sheet in {*errors, *warnings}}
+
+
+def summary_rows(state: BookState, findings: Mapping[str, tuple[int, int]] | None) -> list[list[Any]]:
+    """Rows of ``layout.SUMMARY_TABLE``: one per section, then the total (Home's own findings count
+    in the total). Without ``findings`` the errors and warnings cells are None."""
+    rows: list[dict[str, Any]] = []
+    missing = state.downloaded_missing()
     for section in SECTIONS:
         counts: Counter[str] = Counter()
         taxes: dict[str, Decimal] = dict.fromkeys(_STATUS_ORDER, Decimal(0))
@@ -43,41 +47,23 @@ def summary_rows(state: BookState, report: Report | None = None) -> list[list[An
             action = current_action(entry)
             counts[action] += 1
             taxes[action] += entry_tax(entry)
-        row: list[Any] = [
-            section.sheet, sum(counts.values()),
-            *(counts[code] for code in _STATUS_ORDER),
-            *(taxes[code] for code in _STATUS_ORDER),
-            errors.get(section.sheet, 0), warnings.get(section.sheet, 0),
-        ]
+        row: dict[str, Any] = {"sheet": section.sheet, "records": sum(counts.values()),
+                               "downloaded": state.home.downloaded.get(section.sheet, sum(counts.values())),
+                               "not_on_sheet": missing.get(section.sheet, 0)}
+        for code in _STATUS_ORDER:
+            row[f"count_{code}"] = counts[code]
+            row[f"tax_{code}"] = taxes[code]
+        if findings is not None:
+            row["errors"], row["warnings"] = findings.get(section.sheet, (0, 0))
         rows.append(row)
-        totals = [totals[0], *(a + b for a, b in zip(totals[1:], row[1:], strict=True))]
-    totals[10] += errors.get("Home", 0)
-    rows.append(totals)
-    return rows
-
-
-def _shown_findings(state: BookState) -> tuple[Counter[str], Counter[str]]:
-    errors: Counter[str] = Counter()
-    warnings: Counter[str] = Counter()
-    for entry in state.all_entries():
-        for line in entry.sheet_errors.splitlines():
-            if line.startswith("ERROR"):
-                errors[entry.section.sheet] += 1
-            elif line.startswith("WARNING"):
-                warnings[entry.section.sheet] += 1
-    return errors, warnings
-
-
-def reconciliation_rows(state: BookState) -> list[list[Any]]:
-    """Rows under layout.RECON_HEADERS: records and tax per match result."""
-    counts: Counter[str] = Counter()
-    taxes: dict[str, Decimal] = dict.fromkeys(RECON_RESULTS, Decimal(0))
-    for entry in state.all_entries():
-        result = bucket_of(entry.match_result)
-        if result:
-            counts[result] += 1
-            taxes[result] += entry_tax(entry)
-    for row in state.not_in_ims:
-        counts[RECON_RESULTS[4]] += 1
-        taxes[RECON_RESULTS[4]] += sum((Decimal(str(v)) for v in row[5:9] if v not in (None, "")), Decimal(0))
-    return [[result, counts[result], taxes[result]] for result in RECON_RESULTS]
+    total: dict[str, Any] = {"sheet": TOTAL_LABEL}
+    for column in SUMMARY_TABLE.columns[1:]:
+        if column.field in ("errors", "warnings") and findings is None:
+            continue
+        total[column.field] = sum((row[column.field] for row in rows), Decimal(0) if "tax" in column.field else 0)
+    if findings is not None:
+        home_errors, home_warnings = findings.get("Home", (0, 0))
+        total["errors"] += home_errors
+        total["warnings"] += home_warnings
+    rows.append(total)
+    return [[row.get(column.field) for column in SUMMARY_TABLE.columns] for row in rows]

@@ -1,0 +1,363 @@
+"""Sheet rows <-> ``BookState``: the one translation every workbook port uses.
+
+A port reads cell values (rows of plain Python values, columns from A) and hands them here; it
+gets back rows and blocks of values to write. Which value sits in which column comes only from
+``layout``'s descriptions.
+
+A row's decision belongs to the document its visible cells show. The hidden "Portal Record"
+cell is what the upload sends, so when a user sorts only the visible columns (Excel's "continue
+with the current selection"), the visible keys and the hidden record part ways: the row is then
+bound to the downloaded record its visible keys identify, or the read stops naming the row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from . import jsonio
+from .book import (
+    BookState,
+    Entry,
+    Home,
+    LogEntry,
+    RemovedEntry,
+    is_blank,
+    text_or_none,
+)
+from .layout import (
+    CHANGE_LOG_TABLE,
+    HOME_FIELDS,
+    ITC_TABLE,
+    NOT_IN_IMS_TABLE,
+    RECON_RESULTS,
+    RECON_TABLE,
+    REMOVED_TABLE,
+    SUMMARY_TABLE,
+    Cell,
+    Table,
+)
+from .problems import InputError
+from .records import Record, make_record
+from .sections import ACTION_LABELS, BY_SHEET, DECLARED_FIELDS, SECTIONS, Section
+
+Row = Sequence[Any]
+Block = tuple[Cell, list[list[Any]]]  # top-left cell and the rows of values from there
+
+# Visible cells compared with the portal's values (a user typing over them is warned about).
+_PORTAL_VALUE_FIELDS = ("val", "pos", "txval", "iamt", "camt", "samt", "cess")
+
+
+# --- section rows --------------------------------------------------------------------------------
+
+
+def _as_date(text: str | None) -> date | str | None:
+    """A dd-mm-yyyy portal date as a real date for the sheet (sortable), else the text itself."""
+    if not text:
+        return None
+    try:  # records checked the dd-mm-yyyy shape already; slicing is 10x faster than strptime
+        return date(int(text[6:10]), int(text[3:5]), int(text[0:2]))
+    except ValueError:
+        return text
+
+
+def _flag_label(value: bool | None) -> str | None:
+    return None if value is None else ("Y" if value else "N")
+
+
+def section_row(entry: Entry) -> list[Any]:
+    """Cell values of an entry in the order of its section's columns."""
+    record, model = entry.record, entry.record.model
+    values: dict[str, Any] = {
+        "original_number": record.original_number,
+        "original_date": _as_date(record.original_date),
+        "stin": model.stin,
+        "tradenm": model.tradenm,
+        "number": record.number,
+        "inv_typ": getattr(model, "inv_typ", None),
+        "date": _as_date(record.date),
+        "val": model.val,
+        "status": entry.status,
+        "pos": model.pos,
+        "txval": model.txval,
+        "iamt": model.iamt,
+        "camt": model.camt,
+        "samt": model.samt,
+        "cess": model.cess,
+        "itc": entry.itc,
+        "remarks": entry.remarks,
+        "srcform": model.srcform,
+        "rtnprd": model.rtnprd,
+        "srcfilstatus": model.srcfilstatus,
+        "sheet_errors": entry.sheet_errors or None,
+        "portal_errors": entry.portal_errors or None,
+        "previous_status": ACTION_LABELS[model.action],
+        "pending_blocked": _flag_label(model.pending_blocked),
+        "remarks_blocked": _flag_label(model.remarks_blocked),
+        "itc_blocked": _flag_label(model.itc_blocked),
+        "suggested_action": entry.suggested_action or None,
+        "match_result": entry.match_result or None,
+        "refresh_note": entry.refresh_note or None,
+        "record": jsonio.dumps(record.raw),
+    }
+    values.update(entry.declared)
+    return [values.get(column.field) for column in entry.section.columns]
+
+
+def has_content(cells: Row, width: int | None = None) -> bool:
+    return any(value not in (None, "") for value in (cells if width is None else cells[:width]))
+
+
+def decode_section(section: Section, rows: Iterable[tuple[int, Row]], book: str) -> list[Entry]:
+    """Entries from a section sheet's data rows: (Excel row number, cells from column A).
+
+    Rows whose table cells are all blank are skipped; cells right of the table are the user's.
+    """
+    width = len(section.columns)
+    entries: list[Entry] = []
+    visible: list[tuple[str, ...]] = []
+    shown: list[Row] = []
+    for row, cells in rows:
+        if not has_content(cells, width):
+            continue
+        entry, keys = _entry_from_row(section, cells, row, book)
+        entries.append(entry)
+        visible.append(keys)
+        shown.append(cells)
+    _bind_visible_keys(section, entries, visible, book)
+    for entry, cells in zip(entries, shown, strict=True):
+        entry.edited += tuple(edited_values(section, entry, cells))
+    return entries
+
+
+def _entry_from_row(section: Section, cells: Row, row: int, book: str) -> tuple[Entry, tuple[str, ...]]:
+    where = f"{book}: sheet {section.sheet}, row {row}"
+    value = _field_reader(section, cells)
+    raw_text = value("record")
+    if is_blank(raw_text):
+        raise InputError(f"{where}: the hidden 'Portal Record' cell is empty; rows can only come from a "
+                         "portal download (to add a record, refresh from a newer download)")
+    try:
+        raw = jsonio.loads(str(raw_text))
+    except ValueError:
+        raise InputError(f"{where}: the hidden 'Portal Record' cell was changed and cannot be read") from None
+    record = make_record(section, raw, where)
+    status = value("status")
+    entry = Entry(
+        record=record,
+        status=text_or_none(status) if isinstance(status, str) else status,
+        remarks=text_or_none(value("remarks")),
+        itc=value("itc") if section.takes_itc_declaration else None,
+        declared={name: value(name) for name in DECLARED_FIELDS
+                  if section.takes_itc_declaration and not is_blank(value(name))},
+        sheet_errors=text_or_none(value("sheet_errors")) or "",
+        portal_errors=text_or_none(value("portal_errors")) or "",
+        suggested_action=text_or_none(value("suggested_action")) or "",
+        match_result=text_or_none(value("match_result")) or "",
+        refresh_note=text_or_none(value("refresh_note")) or "",
+        row=row,
+    )
+    return entry, _visible_identity(section, value)
+
+
+def _field_reader(section: Section, cells: Row) -> Callable[[str], Any]:
+    positions = _POSITIONS[section.key]
+
+    def value(field: str) -> Any:
+        position = positions.get(field)
+        if position is None or position >= len(cells):
+            return None
+        cell = cells[position]
+        return None if cell == "" else cell
+
+    return value
+
+
+_POSITIONS = {section.key: {column.field: i for i, column in enumerate(section.columns)} for section in SECTIONS}
+
+
+def _key_text(value: Any) -> str:
+    return (text_or_none(value) or "").upper()
+
+
+def _date_text(value: Any) -> str:
+    """A date cell as the portal writes dates (dd-mm-yyyy), whatever the cell holds."""
+    if isinstance(value, datetime | date):
+        return f"{value:%d-%m-%Y}"
+    if isinstance(value, int | float) and not isinstance(value, bool) and 1 < value < 2_958_466:
+        day = date.fromordinal(date(1899, 12, 30).toordinal() + int(value))  # Excel's serial day
+        return f"{day:%d-%m-%Y}"
+    return text_or_none(value) or ""
+
+
+def _visible_identity(section: Section, value: Callable[[str], Any]) -> tuple[str, ...]:
+    """The row's identity as its visible cells show it (``Record.identity``'s shape)."""
+    parts = [section.key, _key_text(value("stin")), _key_text(value("number")), _date_text(value("date"))]
+    if section.is_amendment:
+        parts.append(_key_text(value("original_number")))
+    return tuple(parts)
+
+
+def _bind_visible_keys(section: Section, entries: list[Entry], visible: list[tuple[str, ...]], book: str) -> None:
+    records: dict[tuple[str, ...], list[Record]] = {}
+    for entry in entries:
+        records.setdefault(entry.record.identity, []).append(entry.record)
+    for entry, keys in zip(entries, visible, strict=True):
+        if keys == entry.record.identity:
+            continue
+        candidates = {id(record): record for record in records.get(keys, [])}
+        if len(candidates) == 1:
+            entry.record = next(iter(candidates.values()))
+            entry.rebound = True
+        elif len(candidates) > 1:
+            raise InputError(
+                f"{book}: sheet {section.sheet}, row {entry.row}: the document shown on this row is on the "
+                "sheet more than once with different hidden records; undo the last sort or copy, or delete "
+                "the extra row")
+        else:
+            # No downloaded record has these keys: the user typed over a key cell. The portal's
+            # record stays (it is what the upload must name) and the row says so.
+            entry.edited += tuple(_key_differences(section, entry, keys))
+
+
+def _key_differences(section: Section, entry: Entry, keys: tuple[str, ...]) -> list[tuple[str, Any]]:
+    own = entry.record.identity
+    fields = ["stin", "number", "date"] + (["original_number"] if section.is_amendment else [])
+    return [(field, keys[i + 1]) for i, field in enumerate(fields) if keys[i + 1] != own[i + 1]]
+
+
+def edited_values(section: Section, entry: Entry, cells: Row) -> list[tuple[str, Any]]:
+    """Visible portal values the user typed over (the upload keeps the portal's)."""
+    value = _field_reader(section, cells)
+    model = entry.record.model
+    edited: list[tuple[str, Any]] = []
+    for field in _PORTAL_VALUE_FIELDS:
+        shown, portal = value(field), getattr(model, field, None)
+        if shown is None or portal is None:
+            continue
+        if isinstance(portal, Decimal):
+            try:
+                same = Decimal(repr(shown) if isinstance(shown, float) else str(shown).replace(",", "")) == portal
+            except ArithmeticError:
+                same = False
+        else:
+            same = (text_or_none(shown) or "") == str(portal)
+        if not same:
+            edited.append((field, shown))
+    return edited
+
+
+# --- the auxiliary sheets ------------------------------------------------------------------------
+
+
+def table_rows(table: Table, rows: Iterable[Mapping[str, Any]]) -> list[list[Any]]:
+    return [[row.get(column.field) for column in table.columns] for row in rows]
+
+
+def decode_table(table: Table, rows: Iterable[tuple[int, Row]]) -> list[tuple[int, dict[str, Any]]]:
+    """(row, {field: value}) for each non-blank row of an auxiliary table (cells from column A)."""
+    first = table.left - 1
+    found = []
+    for row, cells in rows:
+        values = list(cells[first:first + table.width])
+        values += [None] * (table.width - len(values))
+        values = [None if v == "" else v for v in values]
+        if any(v is not None for v in values):
+            found.append((row, {column.field: v for column, v in zip(table.columns, values, strict=True)}))
+    return found
+
+
+def removed_values(removed: RemovedEntry) -> dict[str, Any]:
+    entry = removed.entry
+    record, model = entry.record, entry.record.model
+    return {
+        "sheet": entry.section.sheet, "stin": model.stin, "tradenm": model.tradenm, "number": record.number,
+        "date": record.date, "original_number": record.original_number, "txval": model.txval,
+        "tax": model.iamt + model.camt + model.samt + model.cess, "status": entry.status,
+        "remarks": entry.remarks, "itc": entry.itc, **entry.declared,
+        "removed_on": removed.removed_on, "record": jsonio.dumps(record.raw),
+    }
+
+
+def decode_removed(row: int, values: dict[str, Any], book: str) -> RemovedEntry:
+    where = f"{book}: sheet {REMOVED_TABLE.sheet}, row {row}"
+    section = BY_SHEET.get(str(values["sheet"]))
+    if section is None:
+        raise InputError(f"{where}: {values['sheet']!r} is not a section sheet")
+    try:
+        raw = jsonio.loads(str(values["record"]))
+    except ValueError:
+        raise InputError(f"{where}: the hidden 'Portal Record' cell cannot be read") from None
+    record = make_record(section, raw, where)
+    declared = {name: values[name] for name in DECLARED_FIELDS if not is_blank(values[name])}
+    entry = Entry(record=record, status=values["status"], remarks=text_or_none(values["remarks"]),
+                  itc=values["itc"], declared=declared)
+    return RemovedEntry(entry, str(values["removed_on"] or ""))
+
+
+def log_values(line: LogEntry) -> dict[str, Any]:
+    return {"when": line.when, "action": line.action, "details": line.details, "file": line.file or None,
+            "sha256": line.sha256 or None}
+
+
+def decode_log(values: dict[str, Any]) -> LogEntry:
+    return LogEntry(*(str(values[field]) if values[field] not in (None, "") else ""
+                      for field in ("when", "action", "details", "file", "sha256")))
+
+
+def aux_tables(state: BookState) -> dict[str, list[list[Any]]]:
+    """Rows of the tool's auxiliary tables (Change Log excepted: it is only ever appended to)."""
+    return {
+        NOT_IN_IMS_TABLE.sheet: table_rows(NOT_IN_IMS_TABLE, state.not_in_ims),
+        REMOVED_TABLE.sheet: table_rows(REMOVED_TABLE, (removed_values(r) for r in state.removed)),
+    }
+
+
+def log_rows(log: Sequence[LogEntry]) -> list[list[Any]]:
+    return table_rows(CHANGE_LOG_TABLE, (log_values(line) for line in log))
+
+
+# --- Home ----------------------------------------------------------------------------------------
+
+
+def decode_home(value_at: Callable[[Cell], Any]) -> Home:
+    values = {home_field.field: text_or_none(value_at(home_field.cell)) for home_field in HOME_FIELDS}
+    gstin = values["gstin"]
+    downloaded = {}
+    column = SUMMARY_TABLE.column_of("downloaded")
+    for offset, section in enumerate(SECTIONS):
+        count = value_at(Cell(SUMMARY_TABLE.first_row + offset, column))
+        if isinstance(count, int | float) and not isinstance(count, bool):
+            downloaded[section.sheet] = int(count)
+    return Home(gstin=gstin.upper() if gstin else None, period=values["period"],
+                source_file=values["source_file"], last_action=values["last_action"], downloaded=downloaded)
+
+
+def home_field_values(home: Home) -> dict[Cell, Any]:
+    return {home_field.cell: getattr(home, home_field.field) for home_field in HOME_FIELDS}
+
+
+def home_blocks(state: BookState, *, findings: Mapping[str, tuple[int, int]] | None,
+                recon: Mapping[str, tuple[int, Decimal]] | None,
+                itc: Sequence[Sequence[Any]] | None) -> list[Block]:
+    """Blocks of values the tool writes on Home.
+
+    ``findings`` (errors, warnings by sheet; "Home" for Home's own), ``recon`` (records and tax by
+    match result) and ``itc`` (the ITC table's rows) are None when this save has no new ones:
+    their cells are then left as they are.
+    """
+    from .summary import summary_rows
+
+    blocks: list[Block] = [(cell, [[value]]) for cell, value in home_field_values(state.home).items()]
+    rows = summary_rows(state, findings)
+    width = SUMMARY_TABLE.width if findings is not None else SUMMARY_TABLE.position("errors")
+    blocks.append((Cell(SUMMARY_TABLE.first_row, SUMMARY_TABLE.left), [row[:width] for row in rows]))
+    if recon is not None:
+        blocks.append((Cell(RECON_TABLE.first_row, RECON_TABLE.left),
+                       [[result, *recon.get(result, (0, Decimal(0)))] for result in RECON_RESULTS]))
+    if itc is not None:
+        blocks.append((Cell(ITC_TABLE.first_row, ITC_TABLE.left), [list(row) for row in itc]))
+    return blocks
+

@@ -1,0 +1,326 @@
+"""A workbook file as the actions' port (the command line's): read with python-calamine, edited in
+place through ``files.xlsx``: only the tool's own cells change, atomically, with a backup.
+
+A new book is built by ``bookfile.write_book`` (XlsxWriter: Home, validations, formats, names,
+VBA, buttons) and its section rows are then streamed in by the same patcher, which is several
+times faster than XlsxWriter's per-cell calls.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from python_calamine import CalamineWorkbook
+
+from ..atomic import replacing
+from ..core import codec
+from ..core.book import BookState
+from ..core.layout import (
+    CHANGE_LOG_TABLE,
+    HOME,
+    NOT_IN_IMS_TABLE,
+    REMOVED_TABLE,
+    XLWINGS_CONF,
+    Cell,
+    Table,
+    column_letter,
+)
+from ..core.problems import InputError, Report
+from ..core.sections import FIRST_DATA_ROW, HEADER_ROW, SECTIONS, Section
+from ..core.summary import findings_by_sheet
+from .xlsx import Package, SheetEdit, rewrite_package
+
+BACKUPS_KEPT = 3
+_CELL_LIMIT = 60_000_000  # cells a sheet may span before the reader refuses it (calamine reads densely)
+_DIMENSION = re.compile(rb'<dimension ref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
+
+
+class FilePort:
+    """The actions' port over a workbook file."""
+
+    def __init__(self, path: str | os.PathLike[str], *, new: bool = False,
+                 conf: dict[str, str] | None = None, progress: Callable[[str], None] | None = None) -> None:
+        self.path = Path(path)
+        self.new = new  # a new book: nothing to read yet
+        self._conf = conf
+        self._progress = progress or (lambda message: None)
+        self.backup: Path | None = None
+        self._clear_filters = False
+        self._loaded_rows: dict[str, set[int]] = {}
+        self._next_row: dict[str, int] = {}
+        self._aux_loaded: dict[str, tuple[list[list[Any]], int]] = {}
+        self._log_loaded = (0, CHANGE_LOG_TABLE.first_row)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def has_macros(self) -> bool:
+        return self.path.suffix.lower() == ".xlsm"
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def load(self) -> BookState:
+        if self.new:
+            return BookState()
+        self._progress(f"Reading {self.path.name}")
+        state = self._read()
+        self._progress(f"Read {len(state.all_entries()):,} records")
+        return state
+
+    def _read(self) -> BookState:
+        name = self.path.name
+        if not self.path.exists():
+            raise InputError(f"{self.path}: no such workbook")
+        with Package(self.path) as package:
+            missing = [sheet for sheet in (HOME, *(s.sheet for s in SECTIONS)) if sheet not in package.sheet_parts]
+            if missing:
+                raise InputError(f"{name}: not an ims-xl workbook (no sheet {', '.join(missing)})")
+            for sheet, part in package.sheet_parts.items():
+                _check_extent(package, sheet, part, name)
+        try:
+            book = CalamineWorkbook.from_path(str(self.path))
+        except Exception as error:  # calamine raises its own types for damaged zips and XML
+            raise InputError(f"{name}: not an Excel workbook that can be read ({_first_line(error)})") from None
+        sheets = set(book.sheet_names)
+        home = _grid(book, HOME)
+        state = BookState(home=codec.decode_home(lambda cell: _at(home, cell)))
+        for section in SECTIONS:
+            rows = _grid(book, section.sheet)
+            _check_headers(section, rows, name)
+            numbered = [(i + 1, row) for i, row in enumerate(rows) if i + 1 >= FIRST_DATA_ROW]
+            entries = codec.decode_section(section, numbered, name)
+            state.entries[section.key] = entries
+            width = len(section.columns)
+            self._loaded_rows[section.key] = {entry.row for entry in entries if entry.row is not None}
+            last = max((row for row, cells in numbered if codec.has_content(cells, width)), default=HEADER_ROW)
+            self._next_row[section.key] = last + 1
+        for table in (NOT_IN_IMS_TABLE, REMOVED_TABLE, CHANGE_LOG_TABLE):
+            found = self._read_table(book, table, sheets)
+            if table is NOT_IN_IMS_TABLE:
+                state.not_in_ims = [values for _, values in found]
+            elif table is REMOVED_TABLE:
+                state.removed = [codec.decode_removed(row, values, name) for row, values in found]
+            else:
+                state.log = [codec.decode_log(values) for _, values in found]
+                self._log_loaded = (len(found), max((row for row, _ in found), default=table.header_row) + 1)
+        for sheet, rows in codec.aux_tables(state).items():
+            self._aux_loaded[sheet] = (rows, self._aux_loaded.get(sheet, ([], 0))[1])
+        return state
+
+    def _read_table(self, book: CalamineWorkbook, table: Table, sheets: set[str]) -> list[tuple[int, dict[str, Any]]]:
+        if table.sheet not in sheets:
+            self._aux_loaded[table.sheet] = ([], table.header_row)
+            return []
+        rows = _grid(book, table.sheet)
+        found = codec.decode_table(table, ((i + 1, row) for i, row in enumerate(rows) if i + 1 >= table.first_row))
+        self._aux_loaded[table.sheet] = ([], max((row for row, _ in found), default=table.header_row))
+        return found
+
+    # --- filters ---------------------------------------------------------------------------
+
+    def clear_filters(self) -> None:
+        """Filter criteria go and filtered rows show again when the book is next written."""
+        self._clear_filters = True
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def save(self, state: BookState, report: Report | None, fields: frozenset[str] | None,
+             recon: dict[str, tuple[int, Any]] | None = None) -> None:
+        findings = findings_by_sheet(report) if report is not None else None
+        if self.new or not self.path.exists():
+            self._write_new(state, findings, recon)
+            self.new = False
+            return
+        edits = self._section_edits(state, fields)
+        home = edits.setdefault(HOME, SheetEdit())
+        for top, rows in codec.home_blocks(state, findings=findings, recon=recon, itc=None):
+            for r, values in enumerate(rows):
+                home.set_row(top.row + r, top.column, values)
+        self._aux_edits(state, edits)
+        self._progress(f"Writing {self.path.name}")
+        self.backup = save_in_place(self.path, edits, progress=self._progress)
+
+    def _section_edits(self, state: BookState, fields: frozenset[str] | None) -> dict[str, SheetEdit]:
+        edits: dict[str, SheetEdit] = {}
+        for section in SECTIONS:
+            edit = SheetEdit(clear_filter=self._clear_filters)
+            loaded = self._loaded_rows.get(section.key, set())
+            next_row = self._next_row.get(section.key, FIRST_DATA_ROW)
+            owned = _owned_positions(section, fields)
+            record_position = section.index("record")
+            kept = [e for e in state.entries[section.key] if e.row is not None and e.row in loaded]
+            present = {e.row for e in kept if e.row is not None}
+            for row in loaded - present:  # records that left the sheet (refresh): their cells go blank
+                edit.set_row(row, 1, [None] * len(section.columns))
+            if not present:  # every row is new (Open in an existing book): start at the top
+                next_row = FIRST_DATA_ROW
+            written: set[int] = set()
+            for entry in state.entries[section.key]:
+                values = codec.section_row(entry)
+                if entry.row is None or entry.row not in present or entry.row in written:
+                    entry.row = next_row
+                    next_row += 1
+                    edit.set_row(entry.row, 1, values)
+                    continue
+                written.add(entry.row)
+                positions = _ALL_POSITIONS[section.key] if entry.write_inputs else owned
+                for position in positions:
+                    edit.set(entry.row, position + 1, values[position])
+                if entry.rebound:  # the hidden record follows the visible keys from now on
+                    edit.set(entry.row, record_position + 1, values[record_position])
+            self._next_row[section.key] = next_row
+            self._loaded_rows[section.key] = {e.row for e in state.entries[section.key] if e.row is not None}
+            edits[section.sheet] = edit
+        self._clear_filters = False
+        return edits
+
+    def _aux_edits(self, state: BookState, edits: dict[str, SheetEdit]) -> None:
+        tables = {NOT_IN_IMS_TABLE.sheet: NOT_IN_IMS_TABLE, REMOVED_TABLE.sheet: REMOVED_TABLE}
+        for sheet, rows in codec.aux_tables(state).items():
+            before, last_row = self._aux_loaded.get(sheet, ([], tables[sheet].header_row))
+            if rows == before:
+                continue
+            table = tables[sheet]
+            edit = edits.setdefault(sheet, SheetEdit())
+            for offset, values in enumerate(rows):
+                edit.set_row(table.first_row + offset, table.left, values)
+            for row in range(table.first_row + len(rows), last_row + 1):
+                edit.set_row(row, table.left, [None] * table.width)
+            self._aux_loaded[sheet] = (rows, max(last_row, table.first_row + len(rows) - 1))
+        count, next_row = self._log_loaded
+        new_lines = state.log[count:]
+        if new_lines:
+            edit = edits.setdefault(CHANGE_LOG_TABLE.sheet, SheetEdit())
+            for offset, values in enumerate(codec.log_rows(new_lines)):
+                edit.set_row(next_row + offset, CHANGE_LOG_TABLE.left, values)
+            self._log_loaded = (len(state.log), next_row + len(new_lines))
+
+    def _write_new(self, state: BookState, findings: dict[str, tuple[int, int]] | None,
+                   recon: dict[str, tuple[int, Any]] | None) -> None:
+        from ..bookfile import write_book
+        from ..template import macro_setup, this_interpreter_conf
+
+        macros = None
+        if self.has_macros:
+            conf = self._conf if self._conf is not None else this_interpreter_conf()
+            macros = macro_setup(conf)
+        self._progress(f"Writing {self.path.name}")
+        with tempfile.TemporaryDirectory(dir=self.path.parent, prefix=f".{self.path.stem}.") as folder:
+            skeleton = Path(folder) / f"skeleton{self.path.suffix}"
+            write_book(skeleton, state, macros=macros, findings=findings, recon=recon, rows=False)
+            edits = {}
+            for section in SECTIONS:
+                edit = SheetEdit()
+                for offset, entry in enumerate(state.entries[section.key]):
+                    entry.row = FIRST_DATA_ROW + offset
+                    edit.set_row(entry.row, 1, codec.section_row(entry))
+                edits[section.sheet] = edit
+                self._loaded_rows[section.key] = {e.row for e in state.entries[section.key] if e.row is not None}
+                self._next_row[section.key] = FIRST_DATA_ROW + len(state.entries[section.key])
+            self.backup = save_in_place(self.path, edits, source=skeleton, progress=self._progress)
+        self._log_loaded = (len(state.log), CHANGE_LOG_TABLE.first_row + len(state.log))
+        for sheet, rows in codec.aux_tables(state).items():
+            self._aux_loaded[sheet] = (rows, NOT_IN_IMS_TABLE.header_row + len(rows))
+
+
+_ALL_POSITIONS = {section.key: tuple(range(len(section.columns))) for section in SECTIONS}
+
+
+def _owned_positions(section: Section, fields: frozenset[str] | None) -> tuple[int, ...]:
+    """Columns to write on rows already on the sheet: the changed ones, or every column the user
+    does not type into (``fields`` None: the records themselves may have changed)."""
+    if fields is None:
+        return tuple(i for i, column in enumerate(section.columns) if not column.editable)
+    return tuple(i for i, column in enumerate(section.columns) if column.field in fields)
+
+
+# --- saving ------------------------------------------------------------------------------------
+
+
+def save_in_place(path: Path, edits: dict[str, SheetEdit], *, source: Path | None = None,
+                  progress: Callable[[str], None] | None = None, keep: int = BACKUPS_KEPT,
+                  now: datetime | None = None) -> Path | None:
+    """Patch the book atomically; an existing book is first copied to ``NAME-YYYYMMDD-HHMMSS.ext``.
+
+    Returns the backup's path, if one was made. A failure leaves the old book untouched.
+    """
+    from ..bookfile import _backup_path, _prune_backups
+
+    moment = now or datetime.now()
+    backup: Path | None = None
+    with replacing(path) as temporary:
+        rewrite_package(source or path, temporary, edits, progress)
+        if path.exists():
+            backup = _backup_path(path, moment)
+            shutil.copy2(path, backup)
+    _prune_backups(path, keep)
+    return backup
+
+
+# --- reading helpers -------------------------------------------------------------------------------
+
+
+def _grid(book: CalamineWorkbook, sheet: str) -> list[list[Any]]:
+    """A sheet's values from A1, ``""`` for blank cells."""
+    rows: list[list[Any]] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    return rows
+
+
+def _at(rows: Sequence[Sequence[Any]], cell: Cell) -> Any:
+    if cell.row - 1 < len(rows) and cell.column - 1 < len(rows[cell.row - 1]):
+        value = rows[cell.row - 1][cell.column - 1]
+        return None if value == "" else value
+    return None
+
+
+def _check_extent(package: Package, sheet: str, part: str, book: str) -> None:
+    """Refuse a sheet whose used range would make the dense reader allocate gigabytes."""
+    try:
+        with package.zip.open(part) as stream:
+            start = stream.read(4096)
+    except KeyError:
+        return
+    match = _DIMENSION.search(start)
+    if match is None:
+        return
+    last_column, last_row = match.group(1).decode(), int(match.group(2))
+    columns = sum((ord(c) - 64) * 26 ** i for i, c in enumerate(reversed(last_column)))
+    if columns * last_row > _CELL_LIMIT or columns > 2000:
+        raise InputError(f"{book}: sheet {sheet} has a value in {last_column}{last_row}, far outside the tables; "
+                         "delete that cell (Ctrl+End shows it in Excel) and try again")
+
+
+def _check_headers(section: Section, rows: Sequence[Sequence[Any]], name: str) -> None:
+    found = rows[HEADER_ROW - 1] if len(rows) >= HEADER_ROW else []
+    for c, column in enumerate(section.columns):
+        actual = str(found[c]).strip() if c < len(found) else ""
+        if actual != column.header:
+            raise InputError(
+                f"{name}: sheet {section.sheet}, column {column_letter(c + 1)}: expected the header "
+                f"'{column.header}', found '{actual}' (is this workbook from ims-xl?)")
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def read_conf(path: str | os.PathLike[str]) -> dict[str, str]:
+    """The ``xlwings.conf`` sheet's entries of an existing book (empty if it has none)."""
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        if XLWINGS_CONF not in book.sheet_names:
+            return {}
+        rows = _grid(book, XLWINGS_CONF)
+    except Exception:
+        return {}
+    return {str(row[0]): str(row[1]) for row in rows if len(row) > 1 and row[0] not in ("", None)}
+

@@ -1,0 +1,312 @@
+"""An .xlsx/.xlsm package edited in place: only the cells the tool owns change.
+
+A workbook is a zip of XML parts. To write a few columns, only those sheets' parts are inflated,
+patched at the byte level (rows and cells located by their tags, nothing parsed into objects)
+and deflated again; every other part is copied as stored, so the user's sheets, comments,
+formulas, names, charts, the VBA project and the buttons come through unchanged.
+
+What the patcher copes with, because Excel and LibreOffice write it: shared or inline strings,
+cells without an ``r`` reference, rows absent from the XML, styles renumbered by the last save (a
+replaced cell keeps its own style, a new cell takes its column's), filters to clear.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path, PurePosixPath
+from typing import Any
+from xml.sax.saxutils import escape
+
+from ..core.layout import column_letter, column_number
+from ..core.problems import InputError
+
+# A workbook whose parts would inflate past these is refused before anything is read: a damaged
+# or hostile file must not exhaust the memory of the PC it is opened on.
+PART_LIMIT = 1 << 30
+PACKAGE_LIMIT = 3 << 30
+_RATIO_LIMIT = 200  # deflated XML reaches ~10-20x; far more is a zip bomb
+
+_SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData\b[^>]*>")
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_CELL = re.compile(rb"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
+_CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_CELL_STYLE = re.compile(rb'\bs="(\d+)"')
+_COL = re.compile(rb"<col\b([^>]*?)/?>")
+_ATTRIBUTE = re.compile(rb'(\w+)="([^"]*)"')
+_AUTOFILTER = re.compile(rb"<autoFilter\b([^>]*?)(?:/>|>.*?</autoFilter>)", re.S)
+_HIDDEN = re.compile(rb'\shidden="(?:1|true)"')
+_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+\d+)(?::([A-Z]+)(\d+))?"\s*/>')
+_FILTER_MODE = re.compile(rb'\sfilterMode="(?:1|true)"')
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_LOOKS_ESCAPED = re.compile("_(x[0-9A-Fa-f]{4}_)")
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+Value = Any  # str, Decimal, int, float, bool, date, datetime, or None (blank the cell)
+
+
+@dataclass
+class SheetEdit:
+    """What to change on one sheet: cell values by (row, column), Excel numbering."""
+
+    cells: dict[int, dict[int, Value]] = field(default_factory=dict)
+    clear_filter: bool = False
+
+    def set(self, row: int, column: int, value: Value) -> None:
+        self.cells.setdefault(row, {})[column] = value
+
+    def set_row(self, row: int, first_column: int, values: list[Value]) -> None:
+        target = self.cells.setdefault(row, {})
+        for offset, value in enumerate(values):
+            target[first_column + offset] = value
+
+    def __bool__(self) -> bool:
+        return bool(self.cells) or self.clear_filter
+
+
+class Package:
+    """A workbook file's parts, checked for size before anything is inflated."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.zip = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError, ValueError) as error:
+            raise InputError(f"{path.name}: not an Excel workbook that can be read ({error})") from None
+        total = 0
+        for info in self.zip.infolist():
+            total += info.file_size
+            ratio = info.file_size / info.compress_size if info.compress_size else 0
+            too_big = info.file_size > PART_LIMIT or (info.file_size > 1_000_000 and ratio > _RATIO_LIMIT)
+            if too_big or total > PACKAGE_LIMIT:
+                self.zip.close()
+                raise InputError(f"{path.name}: the part {info.filename} would expand to {info.file_size:,} bytes; "
+                                 "this is not a workbook the tool will open (damaged or hostile file)")
+        self.sheet_parts = self._sheet_parts()
+
+    def close(self) -> None:
+        self.zip.close()
+
+    def __enter__(self) -> Package:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def read(self, name: str) -> bytes:
+        with self.zip.open(name) as stream:
+            data = stream.read(PART_LIMIT + 1)
+        if len(data) > PART_LIMIT:
+            raise InputError(f"{self.path.name}: the part {name} is larger than it declares")
+        return data
+
+    def _sheet_parts(self) -> dict[str, str]:
+        """Sheet name -> part name, through the workbook's relationships."""
+        try:
+            workbook = self.read("xl/workbook.xml")
+            rels = self.read("xl/_rels/workbook.xml.rels")
+        except KeyError:
+            raise InputError(f"{self.path.name}: not an Excel workbook (no xl/workbook.xml)") from None
+        targets = {}
+        for match in re.finditer(rb"<Relationship\b([^>]*)/?>", rels):
+            attributes = dict(_ATTRIBUTE.findall(match.group(1)))
+            target = attributes.get(b"Target", b"").decode()
+            path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+            targets[attributes.get(b"Id", b"").decode()] = path
+        parts = {}
+        for match in re.finditer(rb"<sheet\b([^>]*)/?>", workbook):
+            sheet_tag: bytes = match.group(1)
+            name = re.search(rb'\bname="([^"]*)"', sheet_tag)
+            rid = re.search(rb'\br:id="([^"]*)"|\b\w+:id="([^"]*)"', sheet_tag)
+            if name and rid:
+                key = (rid.group(1) or rid.group(2)).decode()
+                parts[_unescape(name.group(1).decode())] = targets.get(key, "")
+        return parts
+
+
+def _unescape(text: str) -> str:
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
+            .replace("&amp;", "&"))
+
+
+def rewrite_package(source: Path, target: Path, edits: Mapping[str, SheetEdit],
+                    progress: Callable[[str], None] | None = None) -> None:
+    """Write ``source`` to ``target`` with the sheets in ``edits`` patched; every other part as stored."""
+    with Package(source) as package, zipfile.ZipFile(target, "w") as out:
+        by_part = {}
+        for sheet, edit in edits.items():
+            part = package.sheet_parts.get(sheet)
+            if not part or part not in package.zip.namelist():
+                raise InputError(f"{source.name}: the sheet '{sheet}' is missing; it is the tool's own sheet "
+                                 "(restore it from a backup, or open the download into a new workbook)")
+            if edit:
+                by_part[part] = (sheet, edit)
+        for info in package.zip.infolist():
+            data = package.read(info.filename)
+            if info.filename in by_part:
+                sheet, edit = by_part[info.filename]
+                if progress:
+                    progress(f"Writing {sheet}")
+                data = patch_sheet(data, edit)
+            out.writestr(info, data, compress_type=info.compress_type)
+
+
+# --- one sheet -----------------------------------------------------------------------------------
+
+
+def patch_sheet(xml: bytes, edit: SheetEdit) -> bytes:
+    """The sheet XML with ``edit`` applied."""
+    opening = _SHEET_DATA.search(xml)
+    if opening is None:
+        raise ValueError("a worksheet without sheetData")
+    head = xml[:opening.start()]
+    if opening.group(0).endswith(b"/>"):
+        body, tail = b"", xml[opening.end():]
+    else:
+        end = xml.index(b"</sheetData>", opening.end())
+        body, tail = xml[opening.end():end], xml[end + len(b"</sheetData>"):]
+    column_styles = _column_styles(head)
+    unhide_from: int | None = None
+    if edit.clear_filter:
+        head, tail, unhide_from = _clear_filter(head, tail)
+
+    pending = dict(sorted(edit.cells.items()))
+    chunks: list[bytes] = []
+    position, previous_row = 0, 0
+    while True:
+        start = body.find(b"<row", position)
+        if start < 0:
+            break
+        tag_end = body.index(b">", start)
+        self_closing = body[tag_end - 1:tag_end] == b"/"
+        end = tag_end + 1 if self_closing else body.index(b"</row>", tag_end) + len(b"</row>")
+        start_tag = body[start:tag_end + 1]
+        number_match = _ROW_NUMBER.search(start_tag)
+        row = int(number_match.group(1)) if number_match else previous_row + 1
+        chunks.append(body[position:start])
+        # Rows the XML does not have yet, above this one.
+        while pending and next(iter(pending)) < row:
+            new_row = next(iter(pending))
+            chunks.append(_new_row(new_row, pending.pop(new_row), column_styles))
+        if unhide_from is not None and row >= unhide_from and b"hidden" in start_tag:
+            start_tag = _HIDDEN.sub(b"", start_tag)
+        if row in pending:
+            content = b"" if self_closing else body[tag_end + 1:end - len(b"</row>")]
+            if self_closing:
+                start_tag = start_tag[:-2] + b">"
+            if not number_match:
+                start_tag = start_tag[:-1] + b' r="%d">' % row
+            chunks.append(start_tag + _patch_row(content, row, pending.pop(row), column_styles) + b"</row>")
+        else:
+            chunks.append(start_tag + body[tag_end + 1:end] if not self_closing else start_tag)
+        position, previous_row = end, row
+    chunks.append(body[position:])
+    for new_row, values in pending.items():
+        chunks.append(_new_row(new_row, values, column_styles))
+    if edit.cells:
+        head = _grow_dimension(head, max(edit.cells), max(max(c) for c in edit.cells.values() if c) if any(
+            edit.cells.values()) else 1)
+    return head + b"<sheetData>" + b"".join(chunks) + b"</sheetData>" + tail
+
+
+def _patch_row(content: bytes, row: int, values: dict[int, Value], column_styles: dict[int, int]) -> bytes:
+    cells: list[tuple[int, bytes]] = []
+    previous = 0
+    for match in _CELL.finditer(content):
+        cell = match.group(0)
+        start_tag = cell[:cell.index(b">") + 1]
+        reference = _CELL_REF.search(start_tag)
+        column = column_number(reference.group(1).decode()) if reference else previous + 1
+        cells.append((column, cell))
+        previous = column
+    out: list[bytes] = []
+    remaining = dict(sorted(values.items()))
+    for column, cell in cells:
+        while remaining and next(iter(remaining)) < column:
+            new_column = next(iter(remaining))
+            out.append(_cell(row, new_column, remaining.pop(new_column), column_styles.get(new_column)))
+        if column in remaining:
+            style = _CELL_STYLE.search(cell[:cell.index(b">") + 1])
+            out.append(_cell(row, column, remaining.pop(column), int(style.group(1)) if style else None))
+        else:
+            out.append(cell)
+    for column, value in remaining.items():
+        out.append(_cell(row, column, value, column_styles.get(column)))
+    return b"".join(out)
+
+
+def _new_row(row: int, values: dict[int, Value], column_styles: dict[int, int]) -> bytes:
+    cells = b"".join(_cell(row, column, value, column_styles.get(column)) for column, value in sorted(values.items()))
+    return b'<row r="%d">%s</row>' % (row, cells)
+
+
+def _cell(row: int, column: int, value: Value, style: int | None) -> bytes:
+    reference = f'r="{column_letter(column)}{row}"'
+    styled = f'{reference} s="{style}"' if style else reference
+    if value is None or value == "":
+        return f"<c {styled}/>".encode() if style else b""
+    if isinstance(value, str):
+        return f'<c {styled} t="inlineStr"><is><t xml:space="preserve">{xml_text(value)}</t></is></c>'.encode()
+    if isinstance(value, bool):
+        return f'<c {styled} t="b"><v>{int(value)}</v></c>'.encode()
+    if isinstance(value, Decimal):
+        number = format(value.normalize() if value == value.to_integral() else value, "f")
+    elif isinstance(value, int | float):
+        number = repr(value)
+    elif isinstance(value, datetime):
+        delta = value - datetime(1899, 12, 30)
+        number = repr(delta.days + delta.seconds / 86400)
+    elif isinstance(value, date):
+        number = str((value - _EXCEL_EPOCH).days)
+    else:
+        return _cell(row, column, str(value), style)
+    return f"<c {styled}><v>{number}</v></c>".encode()
+
+
+def xml_text(value: str) -> str:
+    """Text as a cell's XML holds it: escaped, and characters XML cannot carry as _xHHHH_."""
+    value = _LOOKS_ESCAPED.sub(r"_x005F_\1", value)
+    value = _NOT_XML.sub(lambda m: f"_x{ord(m.group(0)):04X}_", value)
+    return escape(value)
+
+
+def _column_styles(head: bytes) -> dict[int, int]:
+    styles: dict[int, int] = {}
+    for match in _COL.finditer(head):
+        attributes = dict(_ATTRIBUTE.findall(match.group(1)))
+        style = attributes.get(b"style")
+        if style is None or b"min" not in attributes:
+            continue
+        low = int(attributes[b"min"])
+        high = int(attributes.get(b"max") or low)
+        for column in range(low, min(high, 16384) + 1):
+            styles[column] = int(style)
+    return styles
+
+
+def _clear_filter(head: bytes, tail: bytes) -> tuple[bytes, bytes, int | None]:
+    """Drop the autofilter's criteria (keeping its arrows); the first row to unhide, if any was filtered."""
+    match = _AUTOFILTER.search(tail)
+    if match is None:
+        return head, tail, None
+    had_criteria = b"<filterColumn" in match.group(0)
+    tail = tail[:match.start()] + b"<autoFilter" + match.group(1).rstrip(b"/") + b"/>" + tail[match.end():]
+    head = _FILTER_MODE.sub(b"", head)
+    if not had_criteria:
+        return head, tail, None
+    reference = re.search(rb'ref="[A-Z]+(\d+)', match.group(1))
+    return head, tail, (int(reference.group(1)) + 1 if reference else 1)
+
+
+def _grow_dimension(head: bytes, last_row: int, last_column: int) -> bytes:
+    match = _DIMENSION.search(head)
+    if match is None or match.group(2) is None:
+        return head
+    row = max(int(match.group(3)), last_row)
+    column = max(column_number(match.group(2).decode()), last_column)
+    updated = b'<dimension ref="%s:%s%d"/>' % (match.group(1), column_letter(column).encode(), row)
+    return head[:match.start()] + updated + head[match.end():]
