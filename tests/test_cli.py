@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 
 from ims_xl import bookfile
-from ims_xl.files import xlsx
 from ims_xl.cli import main
 from ims_xl.core import jsonio, layout
+from ims_xl.files import xlsx
 from ims_xl.files.fileport import FilePort
 from tests.conftest import SAMPLE
 
