@@ -106,3 +106,12 @@ def test_a_missing_book_is_one_line_and_exit_2(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_book_is_refused(sample_json: Path) -> None:
     code, _, err = run("-q", "summary", sample_json)
     assert code == 2 and "expected an .xlsm or .xlsx workbook" in err
+
+
+def test_the_demo_prints_the_itc_change_it_made(tmp_path: Path) -> None:
+    code, out, _ = run("-q", "demo", tmp_path / "demo")
+    assert code == 0
+    book = tmp_path / "demo" / "sample_download.xlsm"
+    assert (f"6. ITC after your actions: 28,337.90 (change from this upload: -9,900.00); "
+            f"'ims-xl summary {book}' shows it by tax head") in out.splitlines()
+    assert summary_json(book)["itc"]["change"]["igst"] == "-9900.00"
