@@ -85,7 +85,7 @@ def _money(amount: Decimal) -> str:
     return f"{amount:,.2f}" if not amount.is_zero() else "0.00"
 
 
-def _table(header: list[str], rows: list[list[Any]], number: Any) -> list[str]:
+def _table(header: list[str], rows: list[list[Any]], number: Callable[[Any], str]) -> list[str]:
     cells = [header, *([row[0], *(number(value) for value in row[1:])] for row in rows)]
     widths = [max(len(str(row[i])) for row in cells) for i in range(len(header))]
     return ["  ".join(str(value).ljust(widths[0]) if i == 0 else str(value).rjust(widths[i])

@@ -208,3 +208,4 @@ def test_json_amounts_are_strings_with_two_places_and_never_minus_zero() -> None
     assert document["change"] == {"igst": "-12.50", "cgst": "0.00", "sgst": "0.00", "cess": "0.00"}
     assert document["rejected"]["igst"] == "12.50"
     assert all(value != "-0.00" for amounts in document.values() for value in amounts.values())
+    assert (-Heads()).as_strings() == {"igst": "0.00", "cgst": "0.00", "sgst": "0.00", "cess": "0.00"}
