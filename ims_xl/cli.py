@@ -69,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, metavar="UPLOAD",
                    help="upload file; default: beside the book, named with the GSTIN and a timestamp")
 
+    p = commands.add_parser("summary", help="records by status, findings, ITC after your actions; writes nothing")
+    p.add_argument("book", type=Path, metavar="BOOK")
+    p.add_argument("--json", action="store_true", help="one JSON object for scripts (see the README)")
+
     p = commands.add_parser("errors", help="put a portal error file's messages on the rows")
     p.add_argument("error_file", type=Path, metavar="ERRORFILE")
     p.add_argument("book", type=Path, metavar="BOOK")
@@ -171,6 +175,14 @@ def _cmd_generate(args: argparse.Namespace, console: _Console) -> int:
     return EXIT_OK if outcome.ok else EXIT_ERRORS
 
 
+def _cmd_summary(args: argparse.Namespace, console: _Console) -> int:
+    from .report import render_json, summarize_book, summary_text
+
+    summary = summarize_book(_book(args.book), console.progress)
+    console.say(render_json(summary) if args.json else "\n".join(summary_text(summary)))
+    return EXIT_OK
+
+
 def _cmd_errors(args: argparse.Namespace, console: _Console) -> int:
     port = FilePort(_book(args.book), progress=console.progress)
     error_file = read_portal_file(args.error_file)
@@ -240,6 +252,7 @@ _COMMANDS = {
     "open": _cmd_open,
     "validate": _cmd_validate,
     "generate": _cmd_generate,
+    "summary": _cmd_summary,
     "errors": _cmd_errors,
     "reconcile": _cmd_reconcile,
     "refresh": _cmd_refresh,

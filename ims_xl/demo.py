@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from . import actions
+from .core.itc import itc_impact
 from .core.problems import InputError
 from .files.fileport import FilePort
 from .portal import read_portal_file
@@ -55,6 +56,9 @@ def run_demo(directory: Path, say: Callable[[str], None], progress: Callable[[st
     if not generated.ok:
         raise InputError(f"demo: {generated.message}")
     say(f"5. {generated.message}")
+    impact = itc_impact(FilePort(book, progress=progress).load().all_entries())
+    say(f"6. ITC after your actions: {impact.after_actions.total:,.2f} (change from this upload: "
+        f"{impact.change.total:,.2f}); 'ims-xl summary {book}' shows it by tax head")
     say(f"\nDone. Open {book} in Excel (enable macros) to see the rows, or upload {generated.output} "
         "on the portal's IMS dashboard (Offline > Upload JSON).")
     return 0

@@ -128,7 +128,7 @@ def test_validate_passes_an_untouched_book(sample_book: Path) -> None:
 
 
 def test_validate_marks_errors_on_their_rows_and_exits_1(sample_book: Path) -> None:
-    set_inputs(sample_book, {("b2bcn", 0): {"status": "Pending"}, ("b2b", 0): {"status": "Accept",
+    set_inputs(sample_book, {("b2bcn", 0): {"status": "Pending"}, ("b2b", 0): {"status": "No Action",
                                                                               "remarks": "ok"}})
     code, out, _ = run("-q", "validate", sample_book)
     assert code == 1

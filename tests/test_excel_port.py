@@ -35,8 +35,8 @@ STAMP = "2025-11-05 10:30:00"
 RECIPIENT = "27AAPFU0939F1ZV"  # the sample's recipient
 HYPERLINK = '=HYPERLINK("http://example.invalid","Rajesh Steel")'  # the sample's second B2B trade name
 ERROR_PENDING = "ERROR [Status] The portal does not allow Pending for this record; choose Accept or Reject"
-ERROR_REMARKS = ("ERROR [Remarks] Remarks go only with Reject or Pending; clear the Remarks or change the "
-                 "Status")
+LONG_REMARKS = "; ".join(["Checked with the ledger"] * 11)  # over the portal's 250 characters: an error in Remarks
+ERROR_REMARKS = f"ERROR [Remarks] Remarks have {len(LONG_REMARKS)} characters; the portal takes at most 250"
 # Keys of a downloaded record the upload does not send back: display-only, or replaced by the inputs.
 NOT_ECHOED = {"tradenm", "srcfilstatus", "ispendactblocked", "isRemarksBlocked", "isItcRedReqBlocked", "hash",
               "ItcAvailabilityCheck", "action", "remarks"}
@@ -148,10 +148,10 @@ def set_inputs(adapter: Adapter, change: Callable[[BookState], None]) -> None:
 
 def two_mistakes_two_good_changes(state: BookState) -> None:
     b2b, cn = state.entries["b2b"], state.entries["b2bcn"]
-    b2b[0].status, b2b[0].remarks = "Accept", "Checked with the ledger"  # remarks need Reject or Pending
+    b2b[0].status, b2b[0].remarks = "Accept", LONG_REMARKS  # remarks too long
     b2b[1].status, b2b[1].remarks = "Reject", "Not received"
     cn[0].status = "Pending"  # CN-0007: the download blocks Pending
-    cn[1].status, cn[1].itc = "Accept", "No"
+    cn[1].status, cn[1].itc, cn[1].remarks = "Accept", "No", "ITC never availed"  # D7: a remark with No
 
 
 def test_validate_writes_each_finding_on_its_row(adapter: Adapter) -> None:
@@ -169,7 +169,7 @@ def test_validate_writes_each_finding_on_its_row(adapter: Adapter) -> None:
             assert column(view, section.sheet, "sheet_errors", 3) == [None] * 3, section.sheet
     # The inputs are as the user left them, next to the findings.
     assert column(view, "B2B", "status", 4) == ["Accept", "Reject", "Accept", "Pending"]
-    assert column(view, "B2B", "remarks", 4) == ["Checked with the ledger", "Not received", None,
+    assert column(view, "B2B", "remarks", 4) == [LONG_REMARKS, "Not received", None,
                                                  "Awaiting delivery proof"]
     assert column(view, "B2B-CN", "status", 2) == ["Pending", "Accept"]
     assert column(view, "B2B-CN", "itc", 2) == [None, "No"]
@@ -189,7 +189,7 @@ def test_validate_writes_each_finding_on_its_row(adapter: Adapter) -> None:
     assert [e.sheet_errors for e in state.entries["b2b"]] == [ERROR_REMARKS, "", "", ""]
     assert [e.sheet_errors for e in state.entries["b2bcn"]] == [ERROR_PENDING, ""]
     assert [(e.status, e.remarks) for e in state.entries["b2b"][:2]] == [
-        ("Accept", "Checked with the ledger"), ("Reject", "Not received")]
+        ("Accept", LONG_REMARKS), ("Reject", "Not received")]
     assert state.log[-1] == LogEntry(STAMP, "Validate", outcome.message)
 
 
@@ -231,7 +231,7 @@ def test_generate_after_changes_sends_the_downloaded_values_with_the_new_actions
         b2b, cn = state.entries["b2b"], state.entries["b2bcn"]
         b2b[0].status, b2b[0].remarks = "Reject", "Not received"
         b2b[3].status, b2b[3].remarks = "Accept", None  # was Pending, with remarks
-        cn[1].status, cn[1].itc = "Accept", "No"
+        cn[1].status, cn[1].itc, cn[1].remarks = "Accept", "No", "ITC never availed"  # D7: sent with Accept
 
     set_inputs(adapter, decide)
     target = tmp_path / "upload.json"
@@ -248,7 +248,8 @@ def test_generate_after_changes_sends_the_downloaded_values_with_the_new_actions
     expected = {
         "b2b": [sent(downloaded["b2b"][0], action="R", prev_status="N", remarks="Not received"),
                 sent(downloaded["b2b"][3], action="A", prev_status="P")],
-        "b2bcn": [sent(downloaded["b2bcn"][1], action="A", prev_status="N", itcRedReq="N")],
+        "b2bcn": [sent(downloaded["b2bcn"][1], action="A", prev_status="N", remarks="ITC never availed",
+                       itcRedReq="N")],
     }
     document = jsonio.loads(target.read_text(encoding="utf-8"))
     assert document["rtin"] == RECIPIENT and document["reqtyp"] == "SAVE"
@@ -409,8 +410,8 @@ def calls_to_validate(tmp_path: Path, count: int) -> tuple[FakeBook, actions.Out
     fake = FakeBook.from_file(open_book(download, tmp_path / f"book-{count}.xlsm"))
     port = XlwingsPort(fake)
     state = port.load()
-    for entry in state.entries["b2b"][::10]:  # every tenth row: Accept with remarks, an error
-        entry.status, entry.remarks = "Accept", "Checked"
+    for entry in state.entries["b2b"][::10]:  # every tenth row: Accept with too long remarks, an error
+        entry.status, entry.remarks = "Accept", LONG_REMARKS
     port.save(state, None, frozenset({"status", "remarks"}))
     fake.calls.clear()
     return fake, actions.validate_book(XlwingsPort(fake), now=NOW)
@@ -631,8 +632,8 @@ def test_a_blank_row_inside_the_data_does_not_shift_the_findings(sample_book: Pa
     number, errors = b2b.index("number") + 1, b2b.index("sheet_errors") + 1
     for c in range(1, len(b2b.columns) + 1):  # the user unprotected the sheet and cleared row 6
         sheet.type_in(FIRST_DATA_ROW + 1, c, None)
-    # 2025260000004512 (row 7) was accepted in the download: remarks on it are an error.
-    sheet.type_in(FIRST_DATA_ROW + 2, b2b.index("remarks") + 1, "'Checked")
+    # 2025260000004512 (row 7): remarks over 250 characters on it are an error.
+    sheet.type_in(FIRST_DATA_ROW + 2, b2b.index("remarks") + 1, "'" + LONG_REMARKS)
 
     outcome = actions.validate_book(XlwingsPort(fake), now=NOW)
 

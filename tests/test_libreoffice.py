@@ -138,9 +138,9 @@ def validated(tmp_path_factory: pytest.TempPathFactory) -> Validated:
     blocked = next(entry for entry in credit_notes if entry.record.model.pending_blocked)
     blocked.status = "Pending"  # the portal blocks Pending here: one finding, on Status
     other = next(entry for entry in credit_notes if entry is not blocked)
-    other.status, other.remarks = "Accept", "ok"  # two findings on one row: Remarks, ITC to be reduced
+    other.status, other.remarks = "Accept", "ok," * 90  # two findings on one row: Remarks (too long), ITC
     invoice = state.entries["b2b"][0]
-    invoice.status, invoice.remarks = "Accept", "Checked with the purchase register"  # Remarks with Accept
+    invoice.status, invoice.remarks = "No Action", "Checked with the purchase register"  # Remarks with No Action
     port.save(state, None, frozenset({"status", "remarks", "itc"}))
     outcome = actions.validate_book(FilePort(book))
     assert not outcome.ok

@@ -70,14 +70,13 @@ def test_an_untouched_row_is_not_judged_even_if_the_portal_state_would_fail_a_ru
 
 # --- Remarks --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("status", ["Reject", "Pending"])
-def test_remarks_go_with_reject_or_pending(status: str) -> None:
+@pytest.mark.parametrize("status", ["Accept", "Reject", "Pending"])
+def test_remarks_go_with_accept_reject_or_pending(status: str) -> None:  # D7: Accept too
     assert codes(entry("b2b", status=status, remarks="Goods not received")) == []
 
 
-@pytest.mark.parametrize("status", ["Accept", "No Action"])
-def test_remarks_are_refused_with_accept_or_no_action(status: str) -> None:
-    assert codes(entry("b2b", status=status, remarks="Looks fine")) == ["remarks-need-reject-or-pending"]
+def test_remarks_are_refused_with_no_action() -> None:
+    assert codes(entry("b2b", status="No Action", remarks="Looks fine")) == ["remarks-need-an-action"]
 
 
 def test_remarks_longer_than_250_characters_are_refused() -> None:

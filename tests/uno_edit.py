@@ -6,10 +6,12 @@ It opens IN headless, makes the edits a CA's staff make to their working paper, 
 (.xlsm keeps the VBA project, .xlsx drops it). Prints "edited" when done.
 """
 
+import contextlib
 import os
 import subprocess
 import sys
 import time
+
 import uno  # type: ignore[import-not-found]
 from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
 from com.sun.star.table import CellAddress  # type: ignore[import-not-found]
@@ -77,10 +79,8 @@ def main(source, target, profile):
         book.close(True)
         print("edited", extra + 1)
     finally:
-        try:
+        with contextlib.suppress(Exception):  # LibreOffice may already be gone
             desktop.terminate()
-        except Exception:
-            pass
         process.wait(timeout=30)
 
 

@@ -98,6 +98,7 @@ def check_entry(entry: Entry) -> list[Problem]:
     problems += _action_rules(entry, decision)
     problems += _remarks_rules(entry, decision)
     problems += _itc_rules(entry, decision)
+    problems += _remarks_advice(entry, decision)
     return problems
 
 
@@ -162,15 +163,34 @@ def _remarks_rules(entry: Entry, decision: Decision) -> list[Problem]:
         problems.append(_problem(entry, "remarks-blocked",
                                  "The portal does not accept remarks for this record; clear the Remarks",
                                  "remarks"))
-    elif decision.action not in ("R", "P"):
-        problems.append(_problem(entry, "remarks-need-reject-or-pending",
-                                 "Remarks go only with Reject or Pending; clear the Remarks or change the Status",
-                                 "remarks"))
+    elif decision.action not in ("A", "R", "P"):  # D7: Accept may carry remarks too
+        problems.append(_problem(entry, "remarks-need-an-action",
+                                 "Remarks go with Accept, Reject or Pending, not No Action; clear the Remarks or "
+                                 "change the Status", "remarks"))
     if len(decision.remarks) > REMARKS_MAX:
         problems.append(_problem(entry, "remarks-too-long",
                                  f"Remarks have {len(decision.remarks)} characters; the portal takes at most "
                                  f"{REMARKS_MAX}", "remarks"))
     return problems
+
+
+def _remarks_advice(entry: Entry, decision: Decision) -> list[Problem]:
+    """D7: accepting a specified record with a partial or nil ITC reduction and no remarks."""
+    model = entry.record.model
+    if (decision.remarks is not None or decision.action != "A" or not entry.section.takes_itc_declaration
+            or model.itc_blocked or model.remarks_blocked):
+        return []
+    tax = model.iamt + model.camt + model.samt + model.cess
+    declared = sum(decision.declared.values(), Decimal(0))
+    if decision.itc == "N":
+        why = "'ITC to be reduced' is No"
+    elif decision.itc == "Y" and decision.declared and declared < tax:
+        why = f"the declared reduction ({_money(declared)}) is below the document's tax ({_money(tax)})"
+    else:
+        return []
+    return [_problem(entry, "remarks-advised-partial-reduction",
+                     f"Accepted with a partial or nil ITC reduction ({why}) and no Remarks; practitioners report "
+                     "the portal wants a remark then: say why in Remarks", "remarks", Severity.WARNING)]
 
 
 def _itc_rules(entry: Entry, decision: Decision) -> list[Problem]:

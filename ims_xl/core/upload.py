@@ -32,7 +32,7 @@ def upload_record(entry: Entry) -> dict[str, Any] | None:
     sent: dict[str, Any] = {key: value for key, value in raw.items() if key in ECHOED_KEYS}
     sent["action"] = decision.action
     sent["prev_status"] = model.action
-    if decision.remarks and not model.remarks_blocked and decision.action in ("R", "P"):
+    if decision.remarks and not model.remarks_blocked and decision.action in ("A", "R", "P"):
         sent["remarks"] = decision.remarks
     if (section.takes_itc_declaration and decision.action == "A" and not model.itc_blocked
             and decision.itc is not None):

@@ -1,0 +1,211 @@
+"""ITC after your actions: what the chosen statuses do to the client's input tax credit.
+
+Indicative, as draft GSTR-2B would treat the records (issue 16); by tax head, in exact Decimals.
+
+- Invoices, debit notes and ECO documents, and their amendments (with the amended values, i.e.
+  the record's own): Accept counts as accepted, No Action as deemed accepted; both are available
+  ITC. Reject counts as rejected, Pending as pending (deferred, not available this period). An
+  ITC-reduction declaration on such an amendment changes nothing here: the amended values are
+  already the reduced ones.
+- Credit notes and their amendments: Accept or No Action reduce ITC. With "ITC to be reduced" =
+  Yes and declared amounts, by the declared amounts (a head left blank reduces by 0, as the
+  upload sends it); with Yes and no amounts, with no answer, or with No Action, by the note's
+  full tax; with No, by nothing (ITC never availed or already reversed). Reject reduces nothing;
+  Pending defers the reduction.
+- In the Rejected and Pending rows a credit note counts with a minus sign (its full tax): the
+  rows say what those records would have done to the ITC had they been accepted, so a rejected
+  credit note offsets a rejected invoice.
+- Available after actions = accepted + deemed accepted - credit-note reduction. As downloaded =
+  the same with the statuses and ITC inputs of the download. Change = after - as downloaded.
+
+"After actions" reads what the row says now. A blank or unreadable Status counts as the
+downloaded one (``summary.current_action``); unreadable ITC inputs ("ITC to be reduced" or a
+declared amount that is not Yes/No or a number) count as the downloaded inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Any
+
+from .book import Entry, parse_amount, parse_itc
+from .records import PortalRecord
+from .sections import DECLARED_FIELDS, TAX_FIELDS
+from .summary import current_action
+
+_ZERO = Decimal(0)
+_CENT = Decimal("0.01")
+HEADS = ("igst", "cgst", "sgst", "cess")
+
+# The table as the Home sheet shows it: header, then one row per ItcImpact field, in this order.
+ITC_TABLE_TITLE = "ITC after your actions"
+ITC_HEADERS = ("", "IGST", "CGST", "SGST", "Cess", "Total")
+ITC_LABELS: dict[str, str] = {
+    "accepted": "Accepted",
+    "deemed": "Deemed accepted (No Action)",
+    "credit_note_reduction": "Credit-note reduction",
+    "after_actions": "Available after actions",
+    "as_downloaded": "As downloaded",
+    "change": "Change from this upload",
+    "rejected": "Rejected",
+    "pending": "Pending",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Heads:
+    """An amount per tax head."""
+
+    igst: Decimal = _ZERO
+    cgst: Decimal = _ZERO
+    sgst: Decimal = _ZERO
+    cess: Decimal = _ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.igst + self.cgst + self.sgst + self.cess
+
+    def __add__(self, other: Heads) -> Heads:
+        return Heads(self.igst + other.igst, self.cgst + other.cgst, self.sgst + other.sgst, self.cess + other.cess)
+
+    def __sub__(self, other: Heads) -> Heads:
+        return Heads(self.igst - other.igst, self.cgst - other.cgst, self.sgst - other.sgst, self.cess - other.cess)
+
+    def __neg__(self) -> Heads:
+        return Heads(-self.igst, -self.cgst, -self.sgst, -self.cess)
+
+    def values(self) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        return self.igst, self.cgst, self.sgst, self.cess
+
+    def as_strings(self) -> dict[str, str]:
+        """{"igst": "1234.50", ...}: exact decimals with 2 places, for JSON."""
+        return {head: _two_places(amount) for head, amount in zip(HEADS, self.values(), strict=True)}
+
+
+ZERO = Heads()
+
+
+@dataclass(frozen=True, slots=True)
+class ItcImpact:
+    """The rows of the ITC table (see the module docstring for what each holds)."""
+
+    accepted: Heads = ZERO
+    deemed: Heads = ZERO
+    credit_note_reduction: Heads = ZERO
+    after_actions: Heads = ZERO
+    as_downloaded: Heads = ZERO
+    change: Heads = ZERO
+    rejected: Heads = ZERO
+    pending: Heads = ZERO
+
+    def rows(self) -> Iterator[tuple[str, Heads]]:
+        """(key, amounts) in the table's order."""
+        for item in fields(self):
+            yield item.name, getattr(self, item.name)
+
+
+def record_tax(record: PortalRecord) -> Heads:
+    """The record's own tax by head: an amendment's amended values."""
+    return Heads(*(getattr(record, name) for name in TAX_FIELDS))
+
+
+def _declared(values: dict[str, Decimal | None]) -> Heads:
+    return Heads(*(values.get(name) or _ZERO for name in DECLARED_FIELDS))
+
+
+def credit_note_reduction(tax: Heads, action: str, itc: str | None, declared: dict[str, Decimal | None]) -> Heads:
+    """How much a credit note in this status, with these ITC inputs, reduces ITC.
+
+    ``itc``: "Y", "N" or None (no answer); ``declared``: decl_igst... -> amount or None.
+    """
+    if action == "N":
+        return tax
+    if action != "A":
+        return ZERO
+    if itc == "N":
+        return ZERO
+    if itc == "Y" and any(amount is not None for amount in declared.values()):
+        return _declared(declared)
+    return tax  # Yes without amounts, or no answer: the portal reads that as the full tax
+
+
+def _downloaded_inputs(record: PortalRecord) -> tuple[str | None, dict[str, Decimal | None]]:
+    itc = None if record.itc_reduce is None else ("Y" if record.itc_reduce else "N")
+    return itc, {name: getattr(record, name) for name in DECLARED_FIELDS}
+
+
+def _current_inputs(entry: Entry) -> tuple[str | None, dict[str, Decimal | None]]:
+    """The row's ITC inputs as typed; the downloaded ones when any of them cannot be read."""
+    try:
+        itc = parse_itc(entry.itc)
+        declared = {name: parse_amount(entry.declared.get(name)) for name in DECLARED_FIELDS}
+    except ValueError:
+        return _downloaded_inputs(entry.record.model)
+    return itc, declared
+
+
+@dataclass
+class _Tally:
+    accepted: Heads = ZERO
+    deemed: Heads = ZERO
+    reduction: Heads = ZERO
+    rejected: Heads = ZERO
+    pending: Heads = ZERO
+
+    @property
+    def available(self) -> Heads:
+        return self.accepted + self.deemed - self.reduction
+
+    def add(self, entry: Entry, action: str, itc: str | None, declared: dict[str, Decimal | None]) -> None:
+        tax = record_tax(entry.record.model)
+        if entry.section.document_type == "Credit Note":
+            self.reduction += credit_note_reduction(tax, action, itc, declared)
+            if action == "R":
+                self.rejected -= tax
+            elif action == "P":
+                self.pending -= tax
+        elif action == "A":
+            self.accepted += tax
+        elif action == "N":
+            self.deemed += tax
+        elif action == "R":
+            self.rejected += tax
+        elif action == "P":
+            self.pending += tax
+
+
+def itc_impact(entries: Iterable[Entry]) -> ItcImpact:
+    """The ITC table for the rows of a book."""
+    now, downloaded = _Tally(), _Tally()
+    for entry in entries:
+        model = entry.record.model
+        now.add(entry, current_action(entry), *_current_inputs(entry))
+        downloaded.add(entry, model.action, *_downloaded_inputs(model))
+    return ItcImpact(
+        accepted=now.accepted,
+        deemed=now.deemed,
+        credit_note_reduction=now.reduction,
+        after_actions=now.available,
+        as_downloaded=downloaded.available,
+        change=now.available - downloaded.available,
+        rejected=now.rejected,
+        pending=now.pending,
+    )
+
+
+def itc_rows(impact: ItcImpact) -> list[list[Any]]:
+    """Rows under ITC_HEADERS: [label, igst, cgst, sgst, cess, total] in the issue's order."""
+    return [[ITC_LABELS[key], *amounts.values(), amounts.total] for key, amounts in impact.rows()]
+
+
+def itc_json(impact: ItcImpact) -> dict[str, dict[str, str]]:
+    """{"accepted": {"igst": "0.00", ...}, ...}: the ``itc`` object of ``ims-xl summary --json``."""
+    return {key: amounts.as_strings() for key, amounts in impact.rows()}
+
+
+def _two_places(amount: Decimal) -> str:
+    # Amounts carry at most 2 places (D4); quantize only pads, so the value stays exact.
+    exact = amount.quantize(_CENT) if amount == amount.quantize(_CENT) else amount
+    return str(abs(exact) if exact.is_zero() else exact)  # never "-0.00"

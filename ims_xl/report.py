@@ -1,0 +1,95 @@
+"""``ims-xl summary BOOK [--json]``: records by section and status, findings, and ITC after your actions.
+
+Reads the book and runs the validator in memory; never writes the book.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .core import jsonio
+from .core.book import BookState
+from .core.itc import ITC_HEADERS, ITC_TABLE_TITLE, ItcImpact, itc_impact, itc_json, itc_rows
+from .core.problems import Report
+from .core.rules import validate
+from .core.sections import ACTION_LABELS, SECTIONS
+from .core.summary import current_action
+from .files.fileport import FilePort
+
+STATUS_ORDER = ("N", "A", "R", "P")  # No Action, Accept, Reject, Pending
+
+
+@dataclass
+class BookSummary:
+    gstin: str | None
+    period: str | None
+    records: dict[str, Counter[str]]  # section sheet -> status code -> rows
+    report: Report
+    itc: ItcImpact
+
+
+def summarize(state: BookState) -> BookSummary:
+    """Count, validate (in memory) and compute the ITC table of a loaded book."""
+    entries = state.all_entries()
+    report, _ = validate(entries, state.home)
+    records = {section.sheet: Counter(current_action(entry) for entry in state.entries[section.key])
+               for section in SECTIONS}
+    return BookSummary(state.home.gstin, state.home.period, records, report, itc_impact(entries))
+
+
+def summarize_book(path: Path, progress: Callable[[str], None] | None = None) -> BookSummary:
+    return summarize(FilePort(path, progress=progress).load())
+
+
+def summary_json(summary: BookSummary) -> dict[str, Any]:
+    """The object ``--json`` prints (its shape is documented in the README)."""
+    return {
+        "gstin": summary.gstin,
+        "period": summary.period,
+        "records": {sheet: {ACTION_LABELS[code]: counts[code] for code in STATUS_ORDER}
+                    for sheet, counts in summary.records.items()},
+        "errors": len(summary.report.errors),
+        "warnings": len(summary.report.warnings),
+        "itc": itc_json(summary.itc),
+    }
+
+
+def summary_text(summary: BookSummary) -> list[str]:
+    """Lines for the console: records table, findings, ITC table."""
+    lines = [f"GSTIN {summary.gstin or '(not set)'}, return period {summary.period or '(not set)'}", ""]
+    header = ["Records", *(ACTION_LABELS[code] for code in STATUS_ORDER), "Total"]
+    rows: list[list[Any]] = []
+    totals: Counter[str] = Counter()
+    for sheet, counts in summary.records.items():
+        rows.append([sheet, *(counts[code] for code in STATUS_ORDER), sum(counts.values())])
+        totals += counts
+    rows.append(["Total", *(totals[code] for code in STATUS_ORDER), sum(totals.values())])
+    lines += _table(header, rows, lambda value: f"{value:,}")
+    errors, warnings = len(summary.report.errors), len(summary.report.warnings)
+    findings = (f"{errors:,} {'error' if errors == 1 else 'errors'}, "
+                f"{warnings:,} {'warning' if warnings == 1 else 'warnings'}")
+    if errors or warnings:
+        findings += " ('ims-xl validate BOOK' marks them on the rows)"
+    lines += ["", findings, ""]
+    lines += _table([ITC_TABLE_TITLE, *ITC_HEADERS[1:]], itc_rows(summary.itc), _money)
+    return lines
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:,.2f}" if not amount.is_zero() else "0.00"
+
+
+def _table(header: list[str], rows: list[list[Any]], number: Callable[[Any], str]) -> list[str]:
+    cells = [header, *([row[0], *(number(value) for value in row[1:])] for row in rows)]
+    widths = [max(len(str(row[i])) for row in cells) for i in range(len(header))]
+    return ["  ".join(str(value).ljust(widths[0]) if i == 0 else str(value).rjust(widths[i])
+                      for i, value in enumerate(row)).rstrip() for row in cells]
+
+
+def render_json(summary: BookSummary) -> str:
+    return jsonio.dumps(summary_json(summary), indent=2)

@@ -1,0 +1,89 @@
+"""Decision D7: remarks go with Accept too, and a partial or nil ITC reduction without remarks is a warning."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from ims_xl.core.problems import Severity
+from ims_xl.core.rules import check_entry
+from ims_xl.core.sections import SECTIONS, Section
+from ims_xl.core.upload import upload_record
+from tests.builders import entry
+from tests.test_cli import run, set_inputs
+
+ADVICE = "remarks-advised-partial-reduction"
+
+
+def findings(made) -> list[tuple[str, Severity]]:
+    return [(p.code, p.severity) for p in check_entry(made) if p.code != "supplier-gstin-invalid"]
+
+
+@pytest.mark.parametrize("section", SECTIONS, ids=lambda section: section.sheet)
+def test_remarks_with_accept_are_allowed_and_sent_in_every_section(section: Section) -> None:
+    itc = "Yes" if section.takes_itc_declaration else None
+    made = entry(section.key, status="Accept", itc=itc, remarks="Checked with the purchase register")
+    assert not [code for code, severity in findings(made) if severity is Severity.ERROR]
+    sent = upload_record(made)
+    assert sent is not None and sent["action"] == "A"
+    assert sent["remarks"] == "Checked with the purchase register"
+
+
+def test_remarks_on_accept_are_not_sent_where_the_portal_blocks_them() -> None:
+    made = entry("b2b", status="Accept", remarks="Checked", isRemarksBlocked="Y")
+    assert findings(made) == [("remarks-blocked", Severity.ERROR)]
+    sent = upload_record(made)
+    assert sent is not None and "remarks" not in sent
+
+
+def test_remarks_with_no_action_are_an_error_because_nothing_would_carry_them() -> None:
+    [problem] = [p for p in check_entry(entry("b2bcn", status="No Action", remarks="Later")) if p.is_error]
+    assert problem.code == "remarks-need-an-action" and problem.column == "Remarks"
+    assert "Accept, Reject or Pending" in problem.message
+
+
+@pytest.mark.parametrize("section", ["b2bcn", "b2bcna", "b2ba", "b2bdna"])
+def test_accepting_with_itc_no_and_no_remarks_is_a_warning_saying_why(section: str) -> None:
+    [problem] = [p for p in check_entry(entry(section, status="Accept", itc="No")) if p.code == ADVICE]
+    assert problem.severity is Severity.WARNING and problem.column == "Remarks"
+    assert "partial or nil ITC reduction" in problem.message and "'ITC to be reduced' is No" in problem.message
+    assert "portal wants a remark" in problem.message
+
+
+def test_declared_amounts_below_the_notes_tax_without_remarks_are_a_warning() -> None:
+    made = entry("b2bcn", status="Accept", itc="Yes", declared={"decl_cgst": "400", "decl_sgst": "400"})
+    [problem] = [p for p in check_entry(made) if p.code == ADVICE]
+    assert "declared reduction (800.00) is below the document's tax (1,800.00)" in problem.message
+    assert findings(made) == [(ADVICE, Severity.WARNING)]
+
+
+@pytest.mark.parametrize("inputs", [
+    {"itc": "Yes"},  # full reduction
+    {"itc": "Yes", "declared": {"decl_cgst": "900.00", "decl_sgst": "900"}},  # declared = the full tax
+    {"itc": "No", "remarks": "ITC never availed"},  # the remark is there
+])
+def test_no_advice_for_a_full_reduction_or_when_remarks_are_given(inputs: dict) -> None:
+    assert findings(entry("b2bcn", status="Accept", **inputs)) == []
+
+
+def test_no_advice_where_it_cannot_be_followed_or_does_not_apply() -> None:
+    assert ADVICE not in dict(findings(entry("b2bcn", status="Accept", itc="No", isRemarksBlocked="Y")))
+    assert ADVICE not in dict(findings(entry("b2bcn", status="Accept", isItcRedReqBlocked="Y")))
+    assert ADVICE not in dict(findings(entry("b2bcn", status="Reject", remarks=None)))
+    assert ADVICE not in dict(findings(entry("b2b", status="Accept")))
+    # The download's own state is not judged: accepted with No before, untouched now.
+    assert findings(entry("b2bcn", action="A", itcRedReq="N", status="Accept")) == []
+
+
+def test_the_advice_is_a_warning_so_the_upload_is_still_written(sample_book: Path, tmp_path: Path) -> None:
+    set_inputs(sample_book, {("b2bcn", 1): {"status": "Accept", "itc": "No"},
+                             ("b2b", 0): {"status": "Accept", "remarks": "Matched with the register"}})
+    code, out, _ = run("-q", "generate", sample_book, "-o", tmp_path / "upload.json")
+    assert code == 0
+    assert f"({ADVICE})" in out and "warning: B2B-CN, row 6, Remarks" in out
+    invdata = json.loads((tmp_path / "upload.json").read_text(), parse_float=Decimal)["invdata"]
+    assert invdata["b2b"][0]["action"] == "A" and invdata["b2b"][0]["remarks"] == "Matched with the register"
+    assert invdata["b2bcn"][0]["itcRedReq"] == "N" and "remarks" not in invdata["b2bcn"][0]
