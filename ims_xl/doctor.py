@@ -326,7 +326,7 @@ def _check_vba(name: str, target: str, facts: _BookFacts, interpreter: _Interpre
         return Finding("problem", f"{name}: {facts.vba_error}", target_fix)
     if interpreter is None or interpreter.xlwings is None:
         return Finding("note", f"{name}: its VBA is xlwings {facts.vba_xlwings}; "
-                               "compared once its buttons' Python runs")
+                               "to be compared once the Python it names runs")
     if interpreter.xlwings != facts.vba_xlwings:
         return Finding("problem", f"{name}: its VBA is xlwings {facts.vba_xlwings} but its buttons' Python has "
                                   f"xlwings {interpreter.xlwings}; RunPython refuses a different version",
