@@ -79,10 +79,17 @@ def project_version() -> str:
     return found.group(1)
 
 
+# Left out of the copy the wheel is built from: a stale build/lib would otherwise slip old files into the wheel.
+_NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", ".v", "build", "dist", "*.egg-info", "__pycache__",
+                                     ".*_cache", ".hypothesis", "test-artifacts", "ims-xl-demo", "out")
+
+
 def build_wheel(work: Path) -> Path:
+    source = work / "source"
+    shutil.copytree(ROOT, source, ignore=_NOT_SOURCE)
     wheels = work / "wheel"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(wheels),
-                    str(ROOT)], check=True)
+                    str(source)], check=True)
     built = sorted(wheels.glob("ims_xl-*.whl"))
     if len(built) != 1:
         raise SystemExit(f"release: expected one ims_xl wheel, pip made {[w.name for w in built]}")
@@ -92,7 +99,7 @@ def build_wheel(work: Path) -> Path:
 def build_template(target: Path) -> None:
     # Run from the checkout so its ims_xl is the one that builds the template.
     subprocess.run([sys.executable, "-m", "ims_xl.cli", "--quiet", "workbook", "--shipped", "-o", str(target)],
-                   check=True, cwd=ROOT)
+                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
 
 
 def build_release(out: Path) -> Path:
