@@ -92,3 +92,13 @@ def test_the_wheel_installs_in_a_fresh_venv_and_demo_and_doctor_run_from_it(rele
     assert re.search(rf"^ok       IMS.xlsm: its buttons' Python {re.escape(str(venv))}/bin/python\S* \(this Python\)",
                      doctor.stdout, flags=re.M), doctor.stdout
     assert "problem" not in doctor.stdout
+
+
+def test_the_readme_installs_from_the_release_zip_and_ends_with_doctor() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Installing at a CA firm", 1)[1].split("\n## ", 1)[0]
+    assert "pip install ims-xl" not in section  # not on the public index
+    first_command = re.search(r"`([^`]*(?:pip|python|ims-xl)[^`]*)`", section)
+    assert first_command is not None and first_command.group(1) == "python scripts/release.py"
+    assert f"py -m pip install {WHEEL}" in section and f"python3 -m pip install {WHEEL}" in section
+    assert section.strip().endswith("```\nims-xl doctor BOOK\n```")
