@@ -109,8 +109,9 @@ def _excel_installed() -> bool:
 
 def _zone_identifier(path: Path) -> str | None:
     """The text of the file's ``Zone.Identifier`` alternate data stream (NTFS), if it has one."""
-    try:
-        return Path(f"{path}:Zone.Identifier").read_text(encoding="utf-8", errors="replace")
+    try:  # plain open: pathlib would take the stream's colon for part of the name
+        with open(f"{path.resolve()}:Zone.Identifier", encoding="utf-8", errors="replace") as stream:
+            return stream.read()
     except OSError:
         return None
 
@@ -236,9 +237,8 @@ def _check_identity(name: str, facts: _BookFacts) -> Finding:
         return Finding("problem", f"{name}: not an ims-xl workbook (no sheet {', '.join(missing)})",
                        "open the portal download into a new book: ims-xl open DOWNLOAD -o NAME.xlsm")
     if facts.written_by:
-        newer = " (this ims-xl is different: run a command on it to bring it up to date)" \
-            if facts.written_by != __version__ else ""
-        return Finding("ok", f"{name}: an ims-xl workbook, written by ims-xl {facts.written_by}{newer}")
+        here = f" (this PC has ims-xl {__version__})" if facts.written_by != __version__ else ""
+        return Finding("ok", f"{name}: an ims-xl workbook, written by ims-xl {facts.written_by}{here}")
     return Finding("ok", f"{name}: an ims-xl workbook (written before ims-xl recorded its version)")
 
 

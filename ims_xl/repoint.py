@@ -87,6 +87,8 @@ def repoint(book: Path, conf: dict[str, str], *, vba: bytes | None = None) -> No
                     copy.writestr(_copy_of(info), archive.read(info) if data is None else data)
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as error:
         raise InputError(f"{book}: not a workbook that can be read ({error})") from None
+    except PermissionError as error:  # Windows: Excel holds the file open
+        raise InputError(f"{book}: cannot be replaced ({error.strerror}); is it open in Excel?") from None
 
 
 def _copy_of(info: zipfile.ZipInfo) -> zipfile.ZipInfo:

@@ -359,3 +359,21 @@ def test_repoint_refuses_what_it_cannot_repoint(tmp_path: Path, sample_xlsx: Pat
     assert (code, err) == (2, f"ims-xl: error: {sample_xlsx}: only an .xlsm has buttons to repoint\n")
     code, _, err = run("repoint", str(tmp_path / "none.xlsm"))
     assert code == 2 and re.fullmatch(r"ims-xl: error: .*none\.xlsm: no such workbook\n", err)
+
+
+@pytest.mark.libreoffice
+def test_a_book_saved_by_libreoffice_can_be_repointed_and_still_opens(book: Path, tmp_path: Path) -> None:
+    from tests.test_libreoffice import convert, tool
+
+    soffice = tool("soffice", "libreoffice-calc-nogui")
+    repoint(book, {"INTERPRETER_WIN": NOWHERE, "INTERPRETER_MAC": NOWHERE})
+    saved, = convert(soffice, [book], "xlsm:Calc MS Excel 2007 VBA XML", tmp_path / "saved")
+    with zipfile.ZipFile(saved) as archive:
+        assert "xl/sharedStrings.xml" in archive.namelist()  # LibreOffice keeps the keys as shared strings
+    assert read_conf(saved)["INTERPRETER_MAC"] == NOWHERE
+
+    code, _, err = run("repoint", str(saved))
+    assert (code, err) == (0, "")
+    assert read_conf(saved)["INTERPRETER_MAC"] == sys.executable
+    reopened, = convert(soffice, [saved], "xlsx", tmp_path / "reopened")
+    assert read_conf(reopened)["INTERPRETER_WIN"] == sys.executable
