@@ -296,7 +296,7 @@ def _check_interpreter(book: Path, machine: Machine) -> tuple[_Interpreter | Non
                                 timeout=PROBE_TIMEOUT, cwd=book.parent, env=environment, check=False)
     except subprocess.TimeoutExpired:
         return None, Finding("problem", f"{book.name}: its buttons' Python {found} {source} did not answer within "
-                                        f"{PROBE_TIMEOUT:.0f} s", repoint)
+                                        f"{PROBE_TIMEOUT:g} s", repoint)
     except OSError as error:
         return None, Finding("problem", f"{book.name}: its buttons' Python {found} {source} does not run "
                                         f"({error.strerror or error})", repoint)

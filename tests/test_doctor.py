@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ims_xl import __version__, vbaproject
+from ims_xl import __version__, doctor, vbaproject
 from ims_xl.bookfile import FilePort, read_conf
 from ims_xl.cli import main
 from ims_xl.core.book import BookState
@@ -377,3 +377,15 @@ def test_a_book_saved_by_libreoffice_can_be_repointed_and_still_opens(book: Path
     assert read_conf(saved)["INTERPRETER_MAC"] == sys.executable
     reopened, = convert(soffice, [saved], "xlsx", tmp_path / "reopened")
     assert read_conf(reopened)["INTERPRETER_WIN"] == sys.executable
+
+
+def test_an_interpreter_that_hangs_is_stopped_and_reported(book: Path, home: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    hanging = tmp_path / "python3"
+    hanging.write_text("#!/bin/sh\nexec sleep 30\n")
+    hanging.chmod(0o755)
+    monkeypatch.setattr(doctor, "PROBE_TIMEOUT", 0.5)
+    repoint(book, {"INTERPRETER_MAC": str(hanging)})
+    finding = about(diagnose(book, mac(home)), PYTHON_LINE)
+    assert finding.status == "problem"
+    assert finding.text.endswith("did not answer within 0.5 s")
