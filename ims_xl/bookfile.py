@@ -24,6 +24,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from . import __version__
 from .core import codec, layout
 from .core.book import BookState, Entry, text_or_none
 from .core.layout import Cell, Table
@@ -33,6 +34,7 @@ from .core.sections import ACTION_LABELS, FIRST_DATA_ROW, HEADER_ROW, ITC_LABELS
 LAST_ROW = 1_048_576  # Excel's last row
 CELL_TEXT_LIMIT = 32_767
 TEMPLATE_CREATED = datetime(2026, 1, 1)  # fixed, so the shipped template's bytes never change
+VERSION_PROPERTY = "ims-xl version"  # a custom document property: which ims-xl wrote the book
 
 _RED = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
 _YELLOW = {"bg_color": "#FFEB9C", "font_color": "#7F6000"}
@@ -77,6 +79,7 @@ def write_book(target: str | os.PathLike[str] | io.BytesIO, state: BookState, *,
     book = xlsxwriter.Workbook(target, options)
     book.set_properties({"title": "IMS offline workbook", "author": "ims-xl", "created": created,
                          "comments": "Built by ims-xl"})
+    book.set_custom_property(VERSION_PROPERTY, __version__)  # read by ims-xl doctor
     styles = _Styles(book)
     if macros is not None:
         book.add_vba_project(io.BytesIO(macros.vba_project), is_stream=True)

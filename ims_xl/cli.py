@@ -95,6 +95,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="name no interpreter path (xlwings' defaults apply): the copy under templates/")
     p.add_argument("--force", action="store_true", help="replace an existing file")
 
+    p = commands.add_parser("doctor", help="check this PC and a book: why the buttons do nothing, and the fix")
+    p.add_argument("book", type=Path, nargs="?", metavar="BOOK")
+
+    p = commands.add_parser("repoint", help="point an existing book's buttons at this Python, keeping its data")
+    p.add_argument("book", type=Path, metavar="BOOK")
+    p.add_argument("--vba", action="store_true", help="also replace its VBA with this Python's xlwings version")
+
     p = commands.add_parser("demo", help="the whole flow on the bundled sample download")
     p.add_argument("directory", type=Path, nargs="?", default=Path("ims-xl-demo"), metavar="DIR")
     return parser
@@ -242,6 +249,26 @@ def _cmd_workbook(args: argparse.Namespace, console: _Console) -> int:
     return EXIT_OK
 
 
+def _cmd_doctor(args: argparse.Namespace, console: _Console) -> int:
+    from .doctor import Machine, diagnose, has_problems, render
+
+    findings = diagnose(args.book, Machine.this())
+    for line in render(findings):
+        console.say(line)
+    return EXIT_ERRORS if has_problems(findings) else EXIT_OK
+
+
+def _cmd_repoint(args: argparse.Namespace, console: _Console) -> int:
+    from .repoint import repoint
+    from .template import macro_setup, this_interpreter_conf
+
+    conf = this_interpreter_conf()
+    repoint(args.book, conf, vba=macro_setup().vba_project if args.vba else None)
+    console.say(f"{args.book}: its buttons now run {conf['INTERPRETER_WIN']}"
+                + (" with this Python's xlwings VBA" if args.vba else ""))
+    return EXIT_OK
+
+
 def _cmd_demo(args: argparse.Namespace, console: _Console) -> int:
     from .demo import run_demo
 
@@ -258,6 +285,8 @@ _COMMANDS = {
     "refresh": _cmd_refresh,
     "workbook": _cmd_workbook,
     "demo": _cmd_demo,
+    "doctor": _cmd_doctor,
+    "repoint": _cmd_repoint,
 }
 
 
