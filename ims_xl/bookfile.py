@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,7 +24,6 @@ from python_calamine import CalamineError, CalamineWorkbook
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from .atomic import replacing
 from .core import layout
 from .core.book import (
     BookState,
@@ -52,11 +50,13 @@ from .core.sections import (
     Section,
 )
 from .core.summary import reconciliation_rows, summary_rows
+from .files.backups import BACKUPS_KEPT, replace_keeping_backup
+from .files.backups import backups_of as backups_of  # kept importable from here
+from .files.locks import Fingerprint, refuse_if_changed
 
 LAST_ROW = 1_048_575  # Excel's last row, 0-based
 CELL_TEXT_LIMIT = 32_767
 TEMPLATE_CREATED = datetime(2026, 1, 1)  # fixed, so the shipped template's bytes never change
-BACKUPS_KEPT = 3
 
 _RED = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
 _YELLOW = {"bg_color": "#FFEB9C", "font_color": "#7F6000"}
@@ -511,42 +511,18 @@ def _first_line(error: BaseException) -> str:
 
 
 def save_book(path: str | os.PathLike[str], state: BookState, *, macros: MacroSetup | None,
-              report: Report | None = None, keep: int = BACKUPS_KEPT, now: datetime | None = None) -> Path | None:
-    """Write the book atomically; an existing book is first copied to ``NAME-YYYYMMDD-HHMMSS.ext``.
+              report: Report | None = None, keep: int = BACKUPS_KEPT, now: datetime | None = None,
+              before_replace: Callable[[], None] | None = None) -> Path | None:
+    """Write the book atomically; an existing book is first kept as ``NAME-YYYYMMDD-HHMMSS.ext``.
 
     Returns the backup's path, if one was made. A failure leaves the old book untouched.
     """
-    file = Path(path)
     moment = now or datetime.now()
-    backup: Path | None = None
-    with replacing(file) as temporary:
+
+    def write(temporary: Path) -> None:
         write_book(temporary, state, macros=macros, report=report, created=moment)
-        if file.exists():
-            backup = _backup_path(file, moment)
-            shutil.copy2(file, backup)
-    _prune_backups(file, keep)
-    return backup
 
-
-def _backup_path(file: Path, moment: datetime) -> Path:
-    stamp = moment.strftime("%Y%m%d-%H%M%S")
-    candidate = file.with_name(f"{file.stem}-{stamp}{file.suffix}")
-    counter = 1
-    while candidate.exists():
-        counter += 1
-        candidate = file.with_name(f"{file.stem}-{stamp}-{counter}{file.suffix}")
-    return candidate
-
-
-def backups_of(file: Path) -> list[Path]:
-    """Backups of a book, oldest first."""
-    pattern = f"{file.stem}-????????-??????*{file.suffix}"
-    return sorted(file.parent.glob(pattern))
-
-
-def _prune_backups(file: Path, keep: int) -> None:
-    for old in backups_of(file)[:-keep] if keep else backups_of(file):
-        old.unlink(missing_ok=True)
+    return replace_keeping_backup(Path(path), write, keep=keep, now=moment, before_replace=before_replace)
 
 
 # --- the command line's workbook port ---------------------------------------------------------
@@ -577,6 +553,8 @@ class FilePort:
         self._conf = conf
         self._progress = progress or (lambda message: None)
         self.backup: Path | None = None
+        self._at_load: Fingerprint | None = None
+        self._loaded = False
 
     @property
     def name(self) -> str:
@@ -587,6 +565,8 @@ class FilePort:
         return self.path.suffix.lower() == ".xlsm"
 
     def load(self) -> BookState:
+        self._at_load = Fingerprint.of(self.path)  # compared before the save replaces the book
+        self._loaded = True
         if self.new:
             return BookState()
         self._progress(f"Reading {self.path.name}")
@@ -607,5 +587,10 @@ class FilePort:
                 conf = this_interpreter_conf() if self.new else read_conf(self.path)
             macros = macro_setup(conf)
         self._progress(f"Writing {self.path.name}")
-        self.backup = save_book(self.path, state, macros=macros, report=report)
+        self.backup = save_book(self.path, state, macros=macros, report=report,
+                                before_replace=self._refuse_if_changed if self._loaded else None)
+        self._at_load = Fingerprint.of(self.path)
         self.new = False
+
+    def _refuse_if_changed(self) -> None:
+        refuse_if_changed(self.path, self._at_load)

@@ -10,6 +10,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -19,6 +20,8 @@ from . import __version__, actions
 from .bookfile import FilePort
 from .core.book import BookState
 from .core.problems import InputError
+from .files.guard import guarding
+from .files.targets import explain_os_error
 from .portal import read_portal_file
 
 EXIT_OK, EXIT_ERRORS, EXIT_BAD_INPUT = 0, 1, 2
@@ -106,7 +109,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return int(exit_.code or 0)
     console = _Console(out, err, args.quiet)
     try:
-        return _COMMANDS[args.command](args, console)
+        with _guard(args):
+            return _COMMANDS[args.command](args, console)
     except InputError as error:
         print(f"ims-xl: error: {error}", file=err)
         return EXIT_BAD_INPUT
@@ -116,9 +120,23 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except Exception as error:
         if args.debug:
             raise
+        explained = explain_os_error(error)  # a full disk, a read-only drive: the user can act on these
+        if explained:
+            print(f"ims-xl: error: {explained}", file=err)
+            return EXIT_BAD_INPUT
         print(f"ims-xl: unexpected error: {type(error).__name__}: {error} (run with --debug for details)",
               file=err)
         return 3
+
+
+def _guard(args: argparse.Namespace) -> AbstractContextManager[None]:
+    """The checks and the lock for the workbook a command writes (see ims_xl.files)."""
+    if args.command == "open":
+        return guarding(args.output or args.download.with_suffix(".xlsm"))
+    book: Path | None = getattr(args, "book", None)
+    if args.command == "workbook" or book is None or not book.is_file():
+        return nullcontext()  # the command says what is wrong with a missing book
+    return guarding(book, upload=args.output if args.command == "generate" else None)
 
 
 def _book(path: Path) -> Path:
