@@ -40,6 +40,10 @@ class _Console:
         if not self.quiet:
             print(f"[{time.perf_counter() - self.started:6.1f}s] {line}", file=self.err, flush=True)
 
+    def warn(self, lines: Sequence[str]) -> None:
+        for line in lines:  # shown even with -q: the user must know what was not read
+            print(f"ims-xl: warning: {line}", file=self.err)
+
     def details(self, lines: Sequence[str]) -> None:
         for line in lines[:_SHOWN_DETAILS]:
             print(f"  {line}", file=self.out)
@@ -157,6 +161,7 @@ def _cmd_open(args: argparse.Namespace, console: _Console) -> int:
                          "or 'ims-xl refresh' to take a newer download without losing your work")
     console.progress(f"Reading {download_path.name}")
     download = read_portal_file(download_path)
+    console.warn(download.warnings)
     port = FilePort(target, new=True, progress=console.progress)
     outcome = actions.open_download(port, download, download_path.name, gstin=args.gstin)
     console.say(f"{outcome.message}\nWorkbook: {target}")
@@ -192,6 +197,7 @@ def _cmd_generate(args: argparse.Namespace, console: _Console) -> int:
 def _cmd_errors(args: argparse.Namespace, console: _Console) -> int:
     port = FilePort(_book(args.book), progress=console.progress)
     error_file = read_portal_file(args.error_file)
+    console.warn(error_file.warnings)
     outcome = actions.open_error_file(port, error_file, args.error_file.name)
     console.say(outcome.message)
     console.details(outcome.details)
@@ -219,6 +225,7 @@ def _cmd_refresh(args: argparse.Namespace, console: _Console) -> int:
     port = FilePort(_book(args.book), progress=console.progress)
     console.progress(f"Reading {args.download.name}")
     download = read_portal_file(args.download)
+    console.warn(download.warnings)
     outcome = actions.refresh_book(port, download, args.download.name)
     console.say(outcome.message)
     if port.backup:
