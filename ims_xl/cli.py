@@ -137,8 +137,10 @@ def _guard(args: argparse.Namespace) -> AbstractContextManager[None]:
     """The checks and the lock for the workbook a command writes (see ims_xl.files)."""
     if args.command == "open":
         return guarding(args.output or args.download.with_suffix(".xlsm"))
+    if args.command == "workbook":
+        return guarding(args.output)
     book: Path | None = getattr(args, "book", None)
-    if args.command == "workbook" or book is None or not book.is_file():
+    if book is None or not book.is_file():
         return nullcontext()  # the command says what is wrong with a missing book
     return guarding(book, upload=args.output if args.command == "generate" else None)
 

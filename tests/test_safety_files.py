@@ -173,7 +173,7 @@ def test_a_book_saved_elsewhere_meanwhile_is_not_overwritten(sample_book: Path,
     real_write = bookfile.write_book
     users_version = sample_book.read_bytes() + b"\0"  # what Excel saved while the command worked
 
-    def write_while_excel_saves(target, state, **kwargs):  # type: ignore[no-untyped-def]
+    def write_while_excel_saves(target, state, **kwargs):
         sample_book.write_bytes(users_version)
         real_write(target, state, **kwargs)
 
@@ -276,7 +276,7 @@ def _no_space(*args: object, **kwargs: object) -> None:
 def test_a_full_disk_while_writing_the_book(sample_book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_write = bookfile.write_book
 
-    def half_then_full(target, state, **kwargs):  # type: ignore[no-untyped-def]
+    def half_then_full(target, state, **kwargs):
         real_write(target, state, **kwargs)
         with open(target, "r+b") as stream:
             stream.truncate(1000)  # what was on disk when the space ran out
@@ -291,7 +291,7 @@ def test_a_full_disk_while_writing_the_book(sample_book: Path, monkeypatch: pyte
 
 
 def test_a_full_disk_while_keeping_the_backup(sample_book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def half_a_copy(source, target, **kwargs):  # type: ignore[no-untyped-def]
+    def half_a_copy(source, target, **kwargs):
         Path(target).write_bytes(Path(source).read_bytes()[:1000])
         _no_space()
 
@@ -317,3 +317,11 @@ def test_temporary_files_of_a_killed_run_are_cleared_next_time(sample_book: Path
     assert code == 0
     assert not any(p.exists() for p in old)
     assert fresh.exists() and all(p.exists() for p in kept)
+
+
+def test_workbook_force_onto_a_book_open_in_excel_is_refused(sample_book: Path) -> None:
+    (sample_book.parent / "~$sample.xlsm").write_bytes(b"owner")
+    before = sample_book.read_bytes()
+    code, _, err = run("-q", "workbook", "-o", sample_book, "--force")
+    assert code == 2 and "open in Excel" in one_error_line(err)
+    assert sample_book.read_bytes() == before
