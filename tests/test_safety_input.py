@@ -96,16 +96,22 @@ def test_a_proper_surrogate_pair_is_a_character_and_is_read(tmp_path: Path) -> N
     assert run("-q", "open", download)[0] == 0
 
 
-@pytest.mark.parametrize("entry", ["CN-0008", None, 7])
-def test_an_error_report_whose_documents_are_not_objects(sample_book: Path, tmp_path: Path, entry: Any) -> None:
+@pytest.mark.parametrize(("documents", "said"), [
+    (["CN-0008"], "item 1, document 1 should be an object with inum (or nt_num), found text"),
+    ([None], "item 1, document 1 should be an object with inum (or nt_num), found null"),
+    ([{"inum": "CN-0008"}, 7], "item 1, document 2 should be an object with inum (or nt_num), found a number"),
+    ("CN-0008", "item 1: inv should be a list of documents, found text"),
+])
+def test_an_error_report_whose_documents_are_not_objects(sample_book: Path, tmp_path: Path, documents: Any,
+                                                         said: str) -> None:
     report = {"status_cd": "PE", "error_report": {"cn": [{
-        "error_cd": "IMSSAV0054", "error_msg": "Error!", "stin": "27AAFCD5862R1ZV", "inv": [entry]}]}}
+        "error_cd": "IMSSAV0054", "error_msg": "Error!", "stin": "27AAFCD5862R1ZV", "inv": documents}]}}
     error_file = tmp_path / "status.json"
     error_file.write_text(json.dumps(report))
     before = sample_book.read_bytes()
     code, _, err = run("-q", "errors", error_file, sample_book)
     assert code == 2
-    assert "status.json: error_report.cn item 1, document 1 should be an object" in one_error_line(err)
+    assert f"status.json: error_report.cn {said}" in one_error_line(err)
     assert sample_book.read_bytes() == before
 
 
