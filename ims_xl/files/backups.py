@@ -4,10 +4,10 @@ Only a name of exactly that pattern (or ``<stem>-YYYYMMDD-HHMMSS-N<ext>`` when t
 second) is a backup. ``BOOK-20251015-signed.xlsm`` or ``BOOK-Oct_2025-review.xlsm`` are the user's
 own files: never counted, never pruned.
 
-Temporary files are the ``atomic.replacing`` pattern ``.<stem>.<8 random characters><ext>``. Those
-a killed run left behind are removed by ``remove_leftovers`` once they are over a minute old: a
-live save finishes its temporary file within seconds, and the tool's lock (``locks``) keeps other
-ims-xl commands off the book meanwhile.
+Temporary files are the ``atomic.replacing`` pattern ``.<stem>.<8 random characters><ext>`` (and
+the same beside a backup being copied). ``remove_leftovers`` deletes those over a minute old. It
+runs under the tool's lock on the book (``locks``), so no other ims-xl command is writing one of
+them: what is found was left by a killed run. The minute is a margin, not the proof.
 """
 
 from __future__ import annotations
