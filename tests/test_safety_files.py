@@ -325,3 +325,17 @@ def test_workbook_force_onto_a_book_open_in_excel_is_refused(sample_book: Path) 
     code, _, err = run("-q", "workbook", "-o", sample_book, "--force")
     assert code == 2 and "open in Excel" in one_error_line(err)
     assert sample_book.read_bytes() == before
+
+
+def test_the_leftover_of_a_really_killed_save_is_cleared(sample_book: Path) -> None:
+    killed = ("import os, sys\nfrom pathlib import Path\nfrom ims_xl.atomic import replacing\n"
+              "with replacing(Path(sys.argv[1])) as temporary:\n"
+              "    temporary.write_bytes(b'half a workbook')\n    os._exit(9)\n")
+    result = subprocess.run([sys.executable, "-c", killed, str(sample_book)], check=False)
+    assert result.returncode == 9
+    [leftover] = [p for p in sample_book.parent.iterdir() if p.name.startswith(".sample.")]
+    assert backups.temporary_pattern(sample_book).fullmatch(leftover.name)
+    hour_ago = time.time() - 3600
+    os.utime(leftover, (hour_ago, hour_ago))
+    assert run("-q", "validate", sample_book)[0] == 0
+    assert not leftover.exists()
