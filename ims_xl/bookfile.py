@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import xlsxwriter
@@ -384,29 +383,3 @@ def _write_cell(sheet: Worksheet, r: int, c: int, value: Any, style: Format | No
         sheet.write_datetime(r, c, value, style)
     else:
         sheet.write_string(r, c, str(value), style)
-
-
-# --- saving safely ---------------------------------------------------------------------------
-
-
-def _backup_path(file: Path, moment: datetime) -> Path:
-    stamp = moment.strftime("%Y%m%d-%H%M%S")
-    candidate = file.with_name(f"{file.stem}-{stamp}{file.suffix}")
-    counter = 1
-    while candidate.exists():
-        counter += 1
-        candidate = file.with_name(f"{file.stem}-{stamp}-{counter}{file.suffix}")
-    return candidate
-
-
-def backups_of(file: Path) -> list[Path]:
-    """Backups of a book, oldest first."""
-    pattern = f"{file.stem}-????????-??????*{file.suffix}"
-    return sorted(file.parent.glob(pattern))
-
-
-def _prune_backups(file: Path, keep: int) -> None:
-    for old in backups_of(file)[:-keep] if keep else backups_of(file):
-        old.unlink(missing_ok=True)
-
-

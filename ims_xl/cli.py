@@ -10,6 +10,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -19,6 +20,8 @@ from . import __version__, actions
 from .core.book import BookState
 from .core.problems import InputError
 from .files.fileport import FilePort
+from .files.guard import guarding
+from .files.targets import explain_os_error
 from .portal import read_portal_file
 
 EXIT_OK, EXIT_ERRORS, EXIT_BAD_INPUT = 0, 1, 2
@@ -36,6 +39,10 @@ class _Console:
     def progress(self, line: str) -> None:
         if not self.quiet:
             print(f"[{time.perf_counter() - self.started:6.1f}s] {line}", file=self.err, flush=True)
+
+    def warn(self, lines: Sequence[str]) -> None:
+        for line in lines:  # shown even with -q: the user must know what was not read
+            print(f"ims-xl: warning: {line}", file=self.err)
 
     def details(self, lines: Sequence[str]) -> None:
         for line in lines[:_SHOWN_DETAILS]:
@@ -117,7 +124,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return int(exit_.code or 0)
     console = _Console(out, err, args.quiet)
     try:
-        return _COMMANDS[args.command](args, console)
+        with _guard(args):
+            return _COMMANDS[args.command](args, console)
     except InputError as error:
         print(f"ims-xl: error: {error}", file=err)
         return EXIT_BAD_INPUT
@@ -127,9 +135,31 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except Exception as error:
         if args.debug:
             raise
+        explained = explain_os_error(error)  # a full disk, a read-only drive: the user can act on these
+        if explained:
+            print(f"ims-xl: error: {explained}", file=err)
+            return EXIT_BAD_INPUT
         print(f"ims-xl: unexpected error: {type(error).__name__}: {error} (run with --debug for details)",
               file=err)
         return 3
+
+
+# Commands that only read the book: they work while it is open in Excel (doctor reports the lock).
+_READ_ONLY_COMMANDS = frozenset({"doctor", "summary", "suppliers"})
+
+
+def _guard(args: argparse.Namespace) -> AbstractContextManager[None]:
+    """The checks and the lock for the workbook a command writes (see ims_xl.files)."""
+    if args.command in _READ_ONLY_COMMANDS:
+        return nullcontext()
+    if args.command == "open":
+        return guarding(args.output or args.download.with_suffix(".xlsm"))
+    if args.command == "workbook":
+        return guarding(args.output)
+    book: Path | None = getattr(args, "book", None)
+    if book is None or not book.is_file():
+        return nullcontext()  # the command says what is wrong with a missing book
+    return guarding(book, upload=args.output if args.command == "generate" else None)
 
 
 def _book(path: Path) -> Path:
@@ -150,6 +180,7 @@ def _cmd_open(args: argparse.Namespace, console: _Console) -> int:
                          "or 'ims-xl refresh' to take a newer download without losing your work")
     console.progress(f"Reading {download_path.name}")
     download = read_portal_file(download_path)
+    console.warn(download.warnings)
     port = FilePort(target, new=True, progress=console.progress)
     outcome = actions.open_download(port, download, download_path.name, gstin=args.gstin)
     console.say(f"{outcome.message}\nWorkbook: {target}")
@@ -193,6 +224,7 @@ def _cmd_summary(args: argparse.Namespace, console: _Console) -> int:
 def _cmd_errors(args: argparse.Namespace, console: _Console) -> int:
     port = FilePort(_book(args.book), progress=console.progress)
     error_file = read_portal_file(args.error_file)
+    console.warn(error_file.warnings)
     outcome = actions.open_error_file(port, error_file, args.error_file.name)
     console.say(outcome.message)
     console.details(outcome.details)
@@ -220,6 +252,7 @@ def _cmd_refresh(args: argparse.Namespace, console: _Console) -> int:
     port = FilePort(_book(args.book), progress=console.progress)
     console.progress(f"Reading {args.download.name}")
     download = read_portal_file(args.download)
+    console.warn(download.warnings)
     outcome = actions.refresh_book(port, download, args.download.name)
     console.say(outcome.message)
     if port.backup:

@@ -185,10 +185,10 @@ def _read_book(book: Path) -> _BookFacts:
         raise InputError(f"{book}: no such workbook")
     if book.suffix.lower() not in (".xlsm", ".xlsx"):
         raise InputError(f"{book}: expected an .xlsm or .xlsx workbook")
+    sheets = sheet_names(book)  # one line, exit 2, for a file that is not a workbook
     try:
         with zipfile.ZipFile(book) as archive:
             names = set(archive.namelist())
-            sheets = sheet_names(archive)
             written_by = _written_by(archive, names)
             project = archive.read(VBA_PART) if VBA_PART in names else None
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError) as error:

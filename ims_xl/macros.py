@@ -18,6 +18,7 @@ from . import actions
 from .core.problems import InputError
 from .core.records import PortalFile
 from .excel import XlwingsPort
+from .files.targets import explain_os_error
 from .portal import read_portal_file
 
 LOG_FILE = Path(tempfile.gettempdir()) / "ims-xl-error.log"
@@ -40,6 +41,10 @@ def run_button(body: Callable[[XlwingsPort], actions.Outcome | None], port: Xlwi
         return
     except Exception as error:
         port.book.app.status_bar = False
+        explained = explain_os_error(error)  # a full disk, a read-only drive: the user can act on these
+        if explained:
+            port.alert(explained, title="ims-xl: cannot do that", critical=True)
+            return
         LOG_FILE.write_text(f"{datetime.now():%Y-%m-%d %H:%M:%S}\n{traceback.format_exc()}", encoding="utf-8")
         port.alert(f"Unexpected error: {type(error).__name__}: {error}\n\nDetails were written to {LOG_FILE}",
                    title="ims-xl: unexpected error", critical=True)
@@ -65,7 +70,7 @@ def open_json(port: XlwingsPort | None = None, path: str | None = None) -> None:
             f"This workbook already holds {len(current.all_entries()):,} records. Replace them with the "
             "download? (To keep your work, use 'Refresh from Newer Download' instead.)"):
             return None
-        return actions.open_download(port, download, Path(chosen).name)
+        return _with_warnings(actions.open_download(port, download, Path(chosen).name), download)
 
     run_button(body, port)
 
@@ -115,6 +120,14 @@ def _portal_file_button(title: str, description: str,
         chosen = path or port.pick_file(title, description, ["*.json", "*.zip"])
         if not chosen:
             return None
-        return action(port, read_portal_file(chosen), Path(chosen).name)
+        portal_file = read_portal_file(chosen)
+        return _with_warnings(action(port, portal_file, Path(chosen).name), portal_file)
 
     run_button(body, port)
+
+
+def _with_warnings(outcome: actions.Outcome, portal_file: PortalFile) -> actions.Outcome:
+    """The portal file's warnings (what was not read) go into the message box too."""
+    if portal_file.warnings:
+        outcome.message = "\n\n".join([outcome.message, *portal_file.warnings])
+    return outcome

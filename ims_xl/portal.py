@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,12 @@ from .core import jsonio
 from .core.problems import InputError
 from .core.records import PortalFile, read_portal_object
 
-_MAX_BYTES = 1 << 30  # a portal file of over 1 GiB is not an IMS download
+# The largest JSON text read: 100,000 records are some 40 MB. Parsed, a file takes ten times its
+# size in memory, so a larger limit would let a hostile file exhaust a laptop's memory.
+MAX_JSON_BYTES = 200 << 20
+_READ_CHUNK = 1 << 20
+# An escaped UTF-16 surrogate: legal JSON, but alone it is no character and cannot be written out.
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def read_portal_file(path: str | os.PathLike[str]) -> PortalFile:
@@ -28,6 +34,9 @@ def read_portal_file(path: str | os.PathLike[str]) -> PortalFile:
 def load_json_document(file: Path) -> Any:
     name = file.name
     try:
+        if file.is_file() and file.stat().st_size > MAX_JSON_BYTES:
+            raise InputError(f"{name}: {file.stat().st_size / 2**20:,.0f} MB is too large to be an IMS file "
+                             f"(the limit is {MAX_JSON_BYTES >> 20} MB)")
         data = file.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{file}: no such file") from None
@@ -51,13 +60,30 @@ def _unzip_one_json(name: str, data: bytes) -> tuple[str, bytes]:
                 found = ", ".join(m.filename for m in members) or "nothing"
                 raise InputError(f"{name}: expected one JSON file in the zip, found {found}")
             member = jsons[0]
-            if member.file_size > _MAX_BYTES:
-                raise InputError(f"{name}: {member.filename} is too large to be an IMS file")
-            return f"{name}:{member.filename}", archive.read(member)
+            declared = sum(m.file_size for m in members)
+            if declared > MAX_JSON_BYTES:
+                raise InputError(f"{name}: the zip expands to {declared / 2**20:,.0f} MB, too large to be an IMS "
+                                 f"file (the limit is {MAX_JSON_BYTES >> 20} MB); nothing was read")
+            return f"{name}:{member.filename}", _read_bounded(archive, member, name)
     except zipfile.BadZipFile:
         raise InputError(f"{name}: the zip file is damaged or incomplete") from None
     except RuntimeError as error:  # encrypted members
         raise InputError(f"{name}: cannot open the zip ({error})") from None
+
+
+def _read_bounded(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str) -> bytes:
+    """The member's bytes, read in chunks: a member whose header lies about its size is stopped
+    at the limit instead of filling memory."""
+    chunks: list[bytes] = []
+    total = 0
+    with archive.open(member) as stream:
+        while chunk := stream.read(_READ_CHUNK):
+            total += len(chunk)
+            if total > MAX_JSON_BYTES:
+                raise InputError(f"{name}: {member.filename} expands to more than {MAX_JSON_BYTES >> 20} MB, too "
+                                 "large to be an IMS file; nothing was read")
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _decode(name: str, data: bytes) -> Any:
@@ -68,13 +94,37 @@ def _decode(name: str, data: bytes) -> Any:
     if not text.strip():
         raise InputError(f"{name}: the file is empty")
     try:
-        return jsonio.loads(text)
+        document = jsonio.loads(text)
+    except jsonio.DuplicateKeyError as error:
+        raise InputError(f"{name}: the key '{error.key}' appears twice in one object; the file was edited or "
+                         "damaged (reading it would silently drop one of them)") from None
     except ValueError as error:
         message = str(error)
         reason = "the file is cut short (incomplete download?)" if _is_truncation(text, error) else message
         raise InputError(f"{name}: not valid JSON: {reason}") from None
     except RecursionError:
         raise InputError(f"{name}: not an IMS file (nested too deeply)") from None
+    if _ESCAPED_SURROGATE.search(text):
+        _refuse_lone_surrogates(name, document)
+    return document
+
+
+def _refuse_lone_surrogates(name: str, document: Any) -> None:
+    """Name the first text holding half of a UTF-16 pair (no character; Excel and UTF-8 refuse it)."""
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((f"{where}.{key}" if where else str(key), item) for key, item in reversed(value.items()))
+            stack.extend((f"{where} (a key)", key) for key in value if isinstance(key, str))
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{index + 1}]", item) for index, item in reversed(list(enumerate(value))))
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InputError(f"{name}: {where}: the text holds a broken character (an unpaired UTF-16 "
+                                 "surrogate); the file was damaged") from None
 
 
 def _is_truncation(text: str, error: ValueError) -> bool:

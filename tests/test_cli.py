@@ -9,10 +9,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ims_xl import bookfile
 from ims_xl.cli import main
 from ims_xl.core import jsonio, layout
-from ims_xl.files import xlsx
+from ims_xl.files import backups, xlsx
 from ims_xl.files.fileport import FilePort
 from tests.conftest import SAMPLE
 
@@ -66,7 +65,7 @@ def test_open_never_overwrites_without_force(sample_json: Path, tmp_path: Path) 
     assert book.read_bytes() == before
     code, out, _ = run("-q", "open", sample_json, "-o", book, "--force")
     assert code == 0 and "Previous workbook kept as client-" in out
-    assert len(bookfile.backups_of(book)) == 1
+    assert len(backups.backups_of(book)) == 1
 
 
 def test_gstin_from_the_command_line_when_the_download_has_none(tmp_path: Path) -> None:
@@ -252,7 +251,7 @@ def test_a_crash_while_writing_leaves_the_old_book_intact(sample_book: Path, mon
 def test_backups_keep_the_newest_three(sample_book: Path) -> None:
     for _ in range(5):
         run("-q", "validate", sample_book)
-    assert len(bookfile.backups_of(sample_book)) == 3
+    assert len(backups.backups_of(sample_book)) == 3
 
 
 def test_demo_runs_the_whole_flow(tmp_path: Path) -> None:

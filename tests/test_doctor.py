@@ -17,7 +17,8 @@ from ims_xl.cli import main
 from ims_xl.core.book import BookState
 from ims_xl.doctor import Finding, Machine, diagnose, has_problems, render
 from ims_xl.files.fileport import FilePort, read_conf
-from ims_xl.repoint import VBA_PART, repoint, set_conf_values
+from ims_xl.files.xlsx import SheetEdit, patch_sheet
+from ims_xl.repoint import VBA_PART, conf_edit, repoint
 from ims_xl.template import build_template, this_interpreter_conf
 
 XLWINGS = "0.37.8"
@@ -234,8 +235,7 @@ def test_a_lock_file_is_a_problem_and_repoint_refuses(book: Path, lock_name: str
 
     code, out, err = run("repoint", str(book))
     assert code == 2
-    assert err == (f"ims-xl: error: {book}: it is open (lock file {lock_name}); close it in Excel or "
-                   "LibreOffice first\n")
+    assert err.startswith(f"ims-xl: error: {book.name}: the workbook is open in ") and lock_name in err
     assert book.read_bytes() == before
 
 
@@ -256,7 +256,7 @@ def test_a_missing_or_unreadable_book_is_one_line_and_exit_2(tmp_path: Path, con
     code, out, err = run("doctor", str(target))
     assert (code, out) == (2, "")
     assert len(err.splitlines()) == 1
-    assert err.startswith(f"ims-xl: error: {target}: ")
+    assert err.startswith((f"ims-xl: error: {target}: ", f"ims-xl: error: {target.name}: "))
 
 
 def test_windows_internet_mark_blocks_macros_until_unblocked(book: Path, tmp_path: Path) -> None:
@@ -329,29 +329,36 @@ def test_repoint_adds_the_interpreter_rows_a_shipped_template_lacks(tmp_path: Pa
     assert openpyxl.load_workbook(shipped)["xlwings.conf"]["B3"].value == " /opt/py & co/python3"
 
 
-def test_conf_keys_stored_as_shared_strings_are_found() -> None:
-    """Excel saves the keys as shared strings (t="s"), not inline as XlsxWriter writes them."""
+def test_conf_keys_found_by_value_whatever_the_cell_type() -> None:
+    """The keys are found by their values (Excel saves them as shared strings, XlsxWriter inline)."""
+    rows: list[list[object]] = [["SHOW CONSOLE", "False"], ["INTERPRETER_WIN", "C:\\old\\pythonw.exe"]]
+    edit = conf_edit(rows, {"INTERPRETER_WIN": "C:\\Python312\\pythonw.exe", "INTERPRETER_MAC": "/py"})
+    assert edit.cells == {2: {2: "C:\\Python312\\pythonw.exe"}, 3: {1: "INTERPRETER_MAC", 2: "/py"}}
+
+
+def test_the_patcher_keeps_a_cells_style_and_fills_cells_without_references() -> None:
     sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:B2"/>'
              b'<sheetData><row r="1" spans="1:2"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
              b'<row r="2" spans="1:2"><c r="A2" t="s"><v>2</v></c><c r="B2" s="1" t="s"><v>3</v></c></row>'
              b"</sheetData></worksheet>")
-    shared = ["SHOW CONSOLE", "False", "INTERPRETER_WIN", "C:\\old\\pythonw.exe"]
-    rewritten = set_conf_values(sheet, {"INTERPRETER_WIN": "C:\\Python312\\pythonw.exe"}, shared)
-    assert rewritten == sheet.replace(
+    edit = SheetEdit()
+    edit.set(2, 2, "C:\\Python312\\pythonw.exe")
+    assert patch_sheet(sheet, edit) == sheet.replace(
         b'<c r="B2" s="1" t="s"><v>3</v></c>',
-        b'<c r="B2" s="1" t="inlineStr"><is><t>C:\\Python312\\pythonw.exe</t></is></c>')
-
-
-def test_conf_cells_without_references_and_an_empty_sheet() -> None:
-    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-             b'<row><c t="inlineStr"><is><t>INTERPRETER_MAC</t></is></c><c s="3"><v>1</v></c></row>'
-             b"</sheetData></worksheet>")
-    rewritten = set_conf_values(sheet, {"INTERPRETER_MAC": "/py"}, [])
-    assert b'<c r="B1" s="3" t="inlineStr"><is><t>/py</t></is></c></row>' in rewritten
-    empty = b"<worksheet><dimension ref=\"A1\"/><sheetData/></worksheet>"
-    assert set_conf_values(empty, {"K": "v"}, []) == (
-        b'<worksheet><dimension ref="A1:B1"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>K</t></is></c>'
-        b'<c r="B1" t="inlineStr"><is><t>v</t></is></c></row></sheetData></worksheet>')
+        b'<c r="B2" s="1" t="inlineStr"><is><t xml:space="preserve">C:\\Python312\\pythonw.exe</t></is></c>')
+    no_references = (b'<worksheet><sheetData><row><c t="inlineStr"><is><t>INTERPRETER_MAC</t></is></c>'
+                     b'<c s="3"><v>1</v></c></row></sheetData></worksheet>')
+    edit = SheetEdit()
+    edit.set(1, 2, "/py")
+    assert b'<c r="B1" s="3" t="inlineStr"><is><t xml:space="preserve">/py</t></is></c></row>' in patch_sheet(
+        no_references, edit)
+    empty = b'<worksheet><dimension ref="A1"/><sheetData/></worksheet>'
+    edit = SheetEdit()
+    edit.set_row(1, 1, ["K", "v"])
+    assert patch_sheet(empty, edit) == (
+        b'<worksheet><dimension ref="A1:B1"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is>'
+        b'<t xml:space="preserve">K</t></is></c><c r="B1" t="inlineStr"><is><t xml:space="preserve">v</t></is></c>'
+        b"</row></sheetData></worksheet>")
 
 
 def test_repoint_refuses_what_it_cannot_repoint(tmp_path: Path, sample_xlsx: Path) -> None:

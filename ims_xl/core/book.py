@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .amounts import parse_amount as parse_amount  # moved; still importable from here
 from .records import Record
 from .sections import ACTION_LABELS, DECLARED_FIELDS, ITC_LABELS, SECTIONS, Section
 
@@ -153,29 +153,6 @@ def parse_itc(value: Any) -> str | None:
     if code is None:
         raise ValueError(f"{value!r} is not Yes or No")
     return code
-
-
-def parse_amount(value: Any) -> Decimal | None:
-    """A typed amount as Decimal; blank -> None. Raises ValueError for text that is not a number.
-
-    Excel hands numbers over as binary floats; their shortest repr is what the user typed.
-    """
-    if is_blank(value):
-        return None
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not an amount")
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int | float):
-        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    text = str(value).strip().replace(",", "")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not an amount") from None
-    if not amount.is_finite():
-        raise ValueError(f"{value!r} is not an amount")
-    return amount
 
 
 def text_or_none(value: Any) -> str | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from .book import BookState, Entry, entry_from_record
 from .problems import InputError
-from .records import PortalFile
+from .records import PortalFile, json_type_name
 from .sections import section_for_error_key
 
 
@@ -90,7 +90,13 @@ def _apply_error_report(state: BookState, report: dict[str, Any], outcome: Error
             supplier = str(group.get("stin") or group.get("ctin") or "").strip().upper()
             message = _message(group.get("error_cd"), group.get("error_msg"))
             documents = group.get("inv") or group.get("nt") or []
-            for document in documents if isinstance(documents, list) else []:
+            if not isinstance(documents, list):
+                raise InputError(f"{name}: error_report.{key} item {position}: inv should be a list of documents, "
+                                 f"found {json_type_name(documents)}")
+            for number_in_group, document in enumerate(documents, start=1):
+                if not isinstance(document, dict):
+                    raise InputError(f"{name}: error_report.{key} item {position}, document {number_in_group} "
+                                     f"should be an object with inum (or nt_num), found {json_type_name(document)}")
                 number = str(document.get("inum") or document.get("nt_num") or "").strip().upper()
                 period = document.get("rtnprd")
                 candidates = [e for e in by_document.get((supplier, number), [])

@@ -30,6 +30,28 @@ def dumps(document: Any, *, indent: int | None = None) -> str:
     return _MARKED_NUMBER.sub(r"\1", text)
 
 
+class DuplicateKeyError(ValueError):
+    """One JSON object names the same key twice: the standard parser would silently keep the last."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"the key {key!r} appears twice in one object")
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKeyError(key)
+            seen.add(key)
+    return obj
+
+
 def loads(text: str) -> Any:
-    """Parse JSON keeping every fraction as a Decimal; integers stay int."""
-    return json.loads(text, parse_float=Decimal)
+    """Parse JSON keeping every fraction as a Decimal; integers stay int.
+
+    Raises DuplicateKeyError (a ValueError) when an object repeats a key.
+    """
+    return json.loads(text, parse_float=Decimal, object_pairs_hook=_unique_keys)

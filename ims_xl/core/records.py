@@ -258,7 +258,22 @@ def make_record(section: Section, raw: Any, where: str) -> Record:
         if first["type"] == "missing":
             message = "is missing"
         raise InputError(f"{where}{shown}, field {field_name}: {message}") from None
+    _refuse_implausible_amounts(model, raw, section, where)
     return Record(section, raw, model)
+
+
+_AMOUNT_FIELDS = ("val", "txval", "iamt", "camt", "samt", "cess", "decl_igst", "decl_cgst", "decl_sgst", "decl_cess")
+_AMOUNT_LIMIT = Decimal(10) ** 13  # 13 digits before the point and 2 after: what an Excel cell holds exactly
+
+
+def _refuse_implausible_amounts(model: PortalRecord, raw: dict[str, Any], section: Section, where: str) -> None:
+    for name in _AMOUNT_FIELDS:
+        value = getattr(model, name)
+        if value is not None and abs(value) >= _AMOUNT_LIMIT:
+            label = raw.get(section.number_key) or raw.get("stin") or ""
+            shown = f" ({label})" if label else ""
+            raise InputError(f"{where}{shown}, field {name}: {value} is not an amount an invoice can carry "
+                             "(more than 13 digits before the decimal point)")
 
 
 def _shared_strings(raw: dict[str, Any], unique_key: str) -> dict[str, Any]:
@@ -285,6 +300,7 @@ class PortalFile:
     period: str | None = None
     top_level: dict[str, Any] = field(default_factory=dict)  # keys outside the envelope, kept
     error_report: dict[str, Any] | None = None  # a GSP request-status error report, if that is what it is
+    warnings: list[str] = field(default_factory=list)  # one line each, for the user: read, but not all of it
 
     def by_section(self) -> dict[str, list[Record]]:
         grouped: dict[str, list[Record]] = {section.key: [] for section in SECTIONS}
@@ -334,10 +350,16 @@ def read_portal_object(document: Any, name: str) -> PortalFile:
         k: v for k, v in top.items() if k.lower() not in _SECTION_LIKE_KEYS
     }
     records: list[Record] = []
+    warnings: list[str] = []
     for key, value in body.items():
         section = BY_KEY.get(key.lower())
         if section is None:
-            continue  # imports of goods, ISD and keys outside IMS's eight sections are not actionable here
+            # Imports of goods and ISD are not actionable in IMS; a key nobody knows may be a misspelt section.
+            count = _record_count(value)
+            if count and key.lower() not in _SECTION_LIKE_KEYS:
+                warnings.append(f"{name}: section '{key}' is not an IMS section the tool knows; its {count:,} "
+                                f"{'record is' if count == 1 else 'records are'} not in the workbook")
+            continue
         if value is None:
             continue
         if not isinstance(value, list):
@@ -345,7 +367,12 @@ def read_portal_object(document: Any, name: str) -> PortalFile:
         for position, raw in enumerate(value, start=1):
             records.append(make_record(section, raw, f"{name}: section {key}, record {position}"))
     gstin = _gstin(top) or (_gstin(body) if isinstance(body, dict) else None)
-    return PortalFile(envelope, records, gstin, _period(top), outside)
+    return PortalFile(envelope, records, gstin, _period(top), outside, warnings=warnings)
+
+
+def _record_count(value: Any) -> int:
+    """How many record-like objects a value holds (a list of objects), else 0."""
+    return sum(1 for item in value if isinstance(item, dict)) if isinstance(value, list) else 0
 
 
 def _has_sections(obj: dict[str, Any]) -> bool:
@@ -384,3 +411,6 @@ def _json_type(value: Any) -> str:
     if isinstance(value, bool):
         return "true/false"
     return "a number"
+
+
+json_type_name = _json_type  # "an object", "text", "null": for messages elsewhere in the core

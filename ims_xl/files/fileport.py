@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from python_calamine import CalamineWorkbook
 
-from ..atomic import replacing
 from ..core import codec
 from ..core.book import BookState
 from ..core.layout import (
@@ -35,9 +32,10 @@ from ..core.layout import (
 from ..core.problems import InputError, Report
 from ..core.sections import FIRST_DATA_ROW, HEADER_ROW, SECTIONS, Section
 from ..core.summary import findings_by_sheet
+from .backups import replace_keeping_backup
+from .locks import Fingerprint, refuse_if_changed
 from .xlsx import Package, SheetEdit, rewrite_package
 
-BACKUPS_KEPT = 3
 _CELL_LIMIT = 60_000_000  # cells a sheet may span before the reader refuses it (calamine reads densely)
 _DIMENSION = re.compile(rb'<dimension ref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
 
@@ -57,6 +55,8 @@ class FilePort:
         self._next_row: dict[str, int] = {}
         self._aux_loaded: dict[str, tuple[list[list[Any]], int]] = {}
         self._log_loaded = (0, CHANGE_LOG_TABLE.first_row)
+        self._at_load: Fingerprint | None = None  # compared before a save replaces the book
+        self._loaded = False
 
     @property
     def name(self) -> str:
@@ -69,6 +69,7 @@ class FilePort:
     # --- reading ---------------------------------------------------------------------------
 
     def load(self) -> BookState:
+        self._at_load, self._loaded = Fingerprint.of(self.path), True
         if self.new:
             return BookState()
         self._progress(f"Reading {self.path.name}")
@@ -147,7 +148,12 @@ class FilePort:
                 home.set_row(top.row + r, top.column, values)
         self._aux_edits(state, edits)
         self._progress(f"Writing {self.path.name}")
-        self.backup = save_in_place(self.path, edits, progress=self._progress)
+        self.backup = save_in_place(self.path, edits, progress=self._progress, before_replace=self._refuse_if_changed)
+        self._at_load = Fingerprint.of(self.path)
+
+    def _refuse_if_changed(self) -> None:
+        if self._loaded:
+            refuse_if_changed(self.path, self._at_load)
 
     def _section_edits(self, state: BookState, fields: frozenset[str] | None) -> dict[str, SheetEdit]:
         edits: dict[str, SheetEdit] = {}
@@ -226,7 +232,9 @@ class FilePort:
                 edits[section.sheet] = edit
                 self._loaded_rows[section.key] = {e.row for e in state.entries[section.key] if e.row is not None}
                 self._next_row[section.key] = FIRST_DATA_ROW + len(state.entries[section.key])
-            self.backup = save_in_place(self.path, edits, source=skeleton, progress=self._progress)
+            self.backup = save_in_place(self.path, edits, source=skeleton, progress=self._progress,
+                                        before_replace=self._refuse_if_changed)
+        self._at_load = Fingerprint.of(self.path)
         self._log_loaded = (len(state.log), CHANGE_LOG_TABLE.first_row + len(state.log))
         for sheet, rows in codec.aux_tables(state).items():
             self._aux_loaded[sheet] = (rows, NOT_IN_IMS_TABLE.header_row + len(rows))
@@ -247,23 +255,15 @@ def _owned_positions(section: Section, fields: frozenset[str] | None) -> tuple[i
 
 
 def save_in_place(path: Path, edits: dict[str, SheetEdit], *, source: Path | None = None,
-                  progress: Callable[[str], None] | None = None, keep: int = BACKUPS_KEPT,
-                  now: datetime | None = None) -> Path | None:
-    """Patch the book atomically; an existing book is first copied to ``NAME-YYYYMMDD-HHMMSS.ext``.
+                  progress: Callable[[str], None] | None = None,
+                  before_replace: Callable[[], None] | None = None) -> Path | None:
+    """Patch the book atomically; an existing book is first kept as ``NAME-YYYYMMDD-HHMMSS.ext``.
 
     Returns the backup's path, if one was made. A failure leaves the old book untouched.
     """
-    from ..bookfile import _backup_path, _prune_backups
-
-    moment = now or datetime.now()
-    backup: Path | None = None
-    with replacing(path) as temporary:
-        rewrite_package(source or path, temporary, edits, progress)
-        if path.exists():
-            backup = _backup_path(path, moment)
-            shutil.copy2(path, backup)
-    _prune_backups(path, keep)
-    return backup
+    return replace_keeping_backup(
+        path, lambda temporary: rewrite_package(source or path, temporary, edits, progress),
+        before_replace=before_replace)
 
 
 # --- reading helpers -------------------------------------------------------------------------------

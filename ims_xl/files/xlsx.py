@@ -40,7 +40,7 @@ _COL = re.compile(rb"<col\b([^>]*?)/?>")
 _ATTRIBUTE = re.compile(rb'(\w+)="([^"]*)"')
 _AUTOFILTER = re.compile(rb"<autoFilter\b([^>]*?)(?:/>|>.*?</autoFilter>)", re.S)
 _HIDDEN = re.compile(rb'\shidden="(?:1|true)"')
-_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+\d+)(?::([A-Z]+)(\d+))?"\s*/>')
+_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"\s*/>')
 _FILTER_MODE = re.compile(rb'\sfilterMode="(?:1|true)"')
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _LOOKS_ESCAPED = re.compile("_(x[0-9A-Fa-f]{4}_)")
@@ -134,8 +134,10 @@ def _unescape(text: str) -> str:
 
 
 def rewrite_package(source: Path, target: Path, edits: Mapping[str, SheetEdit],
-                    progress: Callable[[str], None] | None = None) -> None:
-    """Write ``source`` to ``target`` with the sheets in ``edits`` patched; every other part as stored."""
+                    progress: Callable[[str], None] | None = None, *,
+                    replace_parts: Mapping[str, bytes] | None = None) -> None:
+    """Write ``source`` to ``target`` with the sheets in ``edits`` patched and the parts in
+    ``replace_parts`` replaced whole; every other part as stored."""
     with Package(source) as package, zipfile.ZipFile(target, "w") as out:
         by_part = {}
         for sheet, edit in edits.items():
@@ -147,7 +149,9 @@ def rewrite_package(source: Path, target: Path, edits: Mapping[str, SheetEdit],
                 by_part[part] = (sheet, edit)
         for info in package.zip.infolist():
             data = package.read(info.filename)
-            if info.filename in by_part:
+            if replace_parts and info.filename in replace_parts:
+                data = replace_parts[info.filename]
+            elif info.filename in by_part:
                 sheet, edit = by_part[info.filename]
                 if progress:
                     progress(f"Writing {sheet}")
@@ -303,10 +307,13 @@ def _clear_filter(head: bytes, tail: bytes) -> tuple[bytes, bytes, int | None]:
 
 
 def _grow_dimension(head: bytes, last_row: int, last_column: int) -> bytes:
+    """The sheet's used range (``<dimension>``) grown to cover the cells written."""
     match = _DIMENSION.search(head)
-    if match is None or match.group(2) is None:
+    if match is None:
         return head
-    row = max(int(match.group(3)), last_row)
-    column = max(column_number(match.group(2).decode()), last_column)
-    updated = b'<dimension ref="%s:%s%d"/>' % (match.group(1), column_letter(column).encode(), row)
+    end_letters, end_row = (match.group(3), match.group(4)) if match.group(3) else (match.group(1), match.group(2))
+    row = max(int(end_row), last_row)
+    column = max(column_number(end_letters.decode()), last_column)
+    start = match.group(1) + match.group(2)
+    updated = b'<dimension ref="%s:%s%d"/>' % (start, column_letter(column).encode(), row)
     return head[:match.start()] + updated + head[match.end():]
