@@ -181,7 +181,7 @@ def _cmd_errors(args: argparse.Namespace, console: _Console) -> int:
 
 
 def _cmd_reconcile(args: argparse.Namespace, console: _Console) -> int:
-    from .register import read_register
+    from .register import read_register_file
 
     try:
         tolerance = Decimal(args.tolerance)
@@ -191,9 +191,11 @@ def _cmd_reconcile(args: argparse.Namespace, console: _Console) -> int:
         raise InputError("--tolerance: cannot be negative")
     port = FilePort(_book(args.book), progress=console.progress)
     console.progress(f"Reading {args.register.name}")
-    register = read_register(args.register)
-    outcome = actions.reconcile_book(port, register, args.register.name, tolerance=tolerance, apply=args.apply)
+    register = read_register_file(args.register)
+    outcome = actions.reconcile_book(port, register.entries, args.register.name, tolerance=tolerance,
+                                     apply=args.apply)
     console.say(outcome.message)
+    console.details(register.notes())
     return EXIT_OK
 
 
