@@ -81,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--tolerance", default="1.00", metavar="RUPEES",
                    help="largest difference per tax head that still matches (default 1.00)")
 
+    p = commands.add_parser("suppliers", help="the supplier follow-up pack: what to ask each supplier to fix")
+    p.add_argument("book", type=Path, metavar="BOOK")
+    p.add_argument("-o", "--output", type=Path, metavar="OUT.xlsx",
+                   help="workbook to write (a .csv for mail merge goes beside it); "
+                        "default: beside the book, <book>_suppliers.xlsx")
+
     p = commands.add_parser("refresh", help="take a newer download without losing your work")
     p.add_argument("book", type=Path, metavar="BOOK")
     p.add_argument("download", type=Path, metavar="DOWNLOAD")
@@ -199,6 +205,16 @@ def _cmd_reconcile(args: argparse.Namespace, console: _Console) -> int:
     return EXIT_OK
 
 
+def _cmd_suppliers(args: argparse.Namespace, console: _Console) -> int:
+    from .followup import default_target, write_follow_up
+
+    book = _book(args.book)
+    state = FilePort(book, progress=console.progress).load()
+    outcome = write_follow_up(state, args.output or default_target(book), book=book)
+    console.say(outcome.message)
+    return EXIT_OK
+
+
 def _cmd_refresh(args: argparse.Namespace, console: _Console) -> int:
     port = FilePort(_book(args.book), progress=console.progress)
     console.progress(f"Reading {args.download.name}")
@@ -244,6 +260,7 @@ _COMMANDS = {
     "generate": _cmd_generate,
     "errors": _cmd_errors,
     "reconcile": _cmd_reconcile,
+    "suppliers": _cmd_suppliers,
     "refresh": _cmd_refresh,
     "workbook": _cmd_workbook,
     "demo": _cmd_demo,

@@ -105,6 +105,19 @@ def suggest_actions(port: XlwingsPort | None = None, path: str | None = None, ap
     run_button(body, port)
 
 
+def supplier_follow_up(port: XlwingsPort | None = None) -> None:
+    """Write <book>_suppliers.xlsx and .csv beside the workbook and say where."""
+    def body(port: XlwingsPort) -> actions.Outcome:
+        from .followup import write_follow_up
+
+        full = str(getattr(port.book, "fullname", "") or "")
+        name = Path(str(getattr(port.book, "name", "") or "IMS")).stem
+        target = _book_folder(port) / f"{name}_suppliers.xlsx"
+        return write_follow_up(port.load(), target, book=Path(full) if full else None)
+
+    run_button(body, port)
+
+
 def refresh_download(port: XlwingsPort | None = None, path: str | None = None) -> None:
     _portal_file_button("Refresh from Newer Download", "IMS download", actions.refresh_book, port, path)
 

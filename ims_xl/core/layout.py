@@ -33,6 +33,7 @@ BUTTONS: tuple[tuple[str, str], ...] = (
     ("Open Downloaded Error JSON File", "IMS_OpenErrorJson"),
     ("Suggest Actions", "IMS_SuggestActions"),
     ("Refresh from Newer Download", "IMS_Refresh"),
+    ("Supplier Follow-up", "IMS_SupplierFollowUp"),
 )
 BUTTON_COLUMN = 5  # F
 BUTTON_FIRST_ROW = 2
