@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +34,7 @@ _SHEET_OF_TYPE = {section.document_type: section.sheet for section in SECTIONS i
                   and section.key != "ecom"}
 _TAX_DIFFERENCE = re.compile(r"\b(IGST|CGST|SGST|Cess) differs: (-?[\d,]+\.\d+) in IMS, (-?[\d,]+\.\d+) in books")
 _ZERO = Decimal(0)
+_EXCEL_EPOCH = date(1899, 12, 30)
 _NOT_UPLOADED_MARK = FOLLOW_UP_SUPPLIER.split(":")[0]
 
 
@@ -177,10 +178,15 @@ def _amount(value: Any) -> Decimal:
 
 
 def _as_date(value: Any) -> date | None:
+    """A "Not in IMS" date: a date, or the day number Excel stores (the sheet may show it unformatted)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int | float) and not isinstance(value, bool) and 36_526 <= value <= 73_050:
+        return _EXCEL_EPOCH + timedelta(days=int(value))
     return None
 
 
