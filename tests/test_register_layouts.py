@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from ims_xl import cli
+from ims_xl import cli, macros
 from ims_xl.core.problems import InputError
 from ims_xl.core.reconcile import reconcile
+from ims_xl.excel import XlwingsPort
 from ims_xl.register import read_register, read_register_file
 from tests.test_reconcile import book, ims
 from tests.test_register import write_csv, write_xlsx
+from tests.xlwings_fake import FakeBook
 
 SUPPLIER = "27AAPFU0939F1ZV"
 OTHER = "07AABFL2260Q2Z2"
@@ -216,3 +218,13 @@ def test_reconcile_command_says_what_it_skipped(tmp_path: Path, sample_book: Pat
     out, err = io.StringIO(), io.StringIO()
     assert cli.main(["-q", "reconcile", str(sample_book), str(path)], out=out, err=err) == 0, err.getvalue()
     assert "reg.csv: skipped row 4 of totals" in out.getvalue()
+
+
+def test_suggest_actions_button_says_what_it_skipped(tmp_path: Path, sample_book: Path) -> None:
+    path = write_csv(tmp_path, "GSTIN,Invoice No,Invoice Date,Taxable Value,IGST,CGST,SGST",
+                     f"{SUPPLIER},A1,01-05-2025,100,18,0,0", "Total,,,100,18,0,0", name="reg.csv")
+    fake = FakeBook.from_file(sample_book)
+    macros.suggest_actions(port=XlwingsPort(fake), path=str(path), apply=False)
+    [alert] = fake.app.alerts
+    assert alert["prompt"].startswith("Reconciled 12 IMS records with 1 register entry: ")
+    assert alert["prompt"].endswith("\nreg.csv: skipped row 3 of totals")
