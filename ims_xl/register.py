@@ -119,6 +119,7 @@ _SERIALS = range(36_526, 73_051)
 # "Total", "Grand Total", "Sub Total", "Total:" in a row with no GSTIN: the export's totals.
 _TOTAL_ROW = re.compile(r"^(grand|sub)?\s*totals?\b", re.IGNORECASE)
 _YES = {"y", "yes", "true"}
+_GSTR2_SHEETS = ("b2b", "cdnr")
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -128,14 +129,17 @@ _YES = {"y", "yes", "true"}
 class RegisterFile:
     """A register as read: its entries and what was left out on the way."""
 
-    name: str
+    name: str  # the file, and the sheet when a workbook has several registers
     entries: list[RegisterEntry]
     layout: str | None = None  # the export recognised by its headers, if one was
     total_rows: list[int] = field(default_factory=list)  # 1-based rows skipped as totals
     reverse_charge_rows: list[int] = field(default_factory=list)
+    sheets: list[RegisterFile] = field(default_factory=list)  # each sheet read, when more than one
 
     def notes(self) -> list[str]:
         """One line per thing the user should know about the reading, for the console or a message."""
+        if self.sheets:
+            return [line for sheet in self.sheets for line in sheet.notes()]
         lines = [f"{self.name}: read as {self.layout}"] if self.layout else []
         if self.total_rows:
             lines.append(f"{self.name}: skipped {_rows(self.total_rows)} of totals")
@@ -159,19 +163,26 @@ def read_register_file(path: str | os.PathLike[str]) -> RegisterFile:
     """Read a purchase register; blank rows, total rows and reverse-charge rows are skipped.
 
     Args:
-        path: a ``.csv`` file or an Excel workbook, whose first sheet is read.
+        path: a ``.csv`` file or an Excel workbook: its first sheet, or a GSTR-2 workbook's sheets
+            ``b2b`` and ``cdnr`` (invoices, then notes).
 
     Returns:
         One entry per register row (a multi-rate invoice is still several), in file order, each
-        knowing its row number in the file; and the rows skipped.
+        knowing its row number in its sheet; and the rows skipped.
 
     Raises:
-        InputError: one line naming the file, row and column of the first problem.
+        InputError: one line naming the file (and sheet), row and column of the first problem.
     """
     file = Path(path)
-    rows = _read_rows(file)
-    header_row, positions = _find_header(rows, file.name)
-    result = RegisterFile(file.name, [], _layout_of(rows[header_row]))
+    parts = [_read_sheet(rows, name) for name, rows in _read_sheets(file)]
+    if len(parts) == 1:
+        return parts[0]
+    return RegisterFile(file.name, [entry for part in parts for entry in part.entries], sheets=parts)
+
+
+def _read_sheet(rows: list[list[Any]], name: str) -> RegisterFile:
+    header_row, positions = _find_header(rows, name)
+    result = RegisterFile(name, [], _layout_of(rows[header_row]))
     gstin_at = positions["supplier_gstin"]
     for index in range(header_row + 1, len(rows)):
         cells, rows[index] = rows[index], []  # let each row go once read: a 100,000-line register is large
@@ -184,7 +195,7 @@ def read_register_file(path: str | os.PathLike[str]) -> RegisterFile:
         if _text(values.get("reverse_charge") or "").lower() in _YES:
             result.reverse_charge_rows.append(index + 1)
             continue
-        result.entries.append(_entry(values, f"{file.name} row {index + 1}", index + 1))
+        result.entries.append(_entry(values, f"{name} row {index + 1}", index + 1))
     return result
 
 
@@ -201,14 +212,15 @@ def _layout_of(header: Sequence[Any]) -> str | None:
                  if all(_header_key(name) in found for name in layout.headers)), None)
 
 
-def _read_rows(file: Path) -> list[list[Any]]:
+def _read_sheets(file: Path) -> list[tuple[str, list[list[Any]]]]:
+    """(name for messages, rows) of each sheet to read."""
     suffix = file.suffix.lower()
     if suffix not in (".csv", *_EXCEL_SUFFIXES):
         raise InputError(f"{file.name}: expected a purchase register as .csv or .xlsx")
     if not file.is_file():
         raise InputError(f"{file}: no such file")
     try:
-        return _csv_rows(file.read_bytes()) if suffix == ".csv" else _excel_rows(file)
+        return [(file.name, _csv_rows(file.read_bytes()))] if suffix == ".csv" else _excel_sheets(file)
     except OSError as error:
         raise InputError(f"{file}: cannot be read ({error.strerror})") from None
     except csv.Error as error:
@@ -228,10 +240,20 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
     return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
 
 
-def _excel_rows(file: Path) -> list[list[Any]]:
-    sheet = CalamineWorkbook.from_path(str(file)).get_sheet_by_index(0)
+def _excel_sheets(file: Path) -> list[tuple[str, list[list[Any]]]]:
+    book = CalamineWorkbook.from_path(str(file))
+    # GSTN's GSTR-2 workbook (and Tally's export of it) opens with a help sheet; its registered
+    # purchases are on "b2b" and "cdnr". Any other workbook: the first sheet.
+    named = {name.strip().lower(): name for name in book.sheet_names}
+    chosen = [named[key] for key in _GSTR2_SHEETS if key in named]
+    if not chosen:
+        return [(file.name, _sheet_rows(book, book.sheet_names[0]))]
+    return [(f"{file.name}, sheet {name}", _sheet_rows(book, name)) for name in chosen]
+
+
+def _sheet_rows(book: CalamineWorkbook, name: str) -> list[list[Any]]:
     # Keep leading blank rows and columns so row numbers in messages are the ones Excel shows.
-    return [list(row) for row in sheet.to_python(skip_empty_area=False)]
+    return [list(row) for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
 
 
 def _squash(header: Any) -> str:

@@ -12,6 +12,7 @@ import io
 from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from ims_xl import cli, macros
@@ -228,3 +229,44 @@ def test_suggest_actions_button_says_what_it_skipped(tmp_path: Path, sample_book
     [alert] = fake.app.alerts
     assert alert["prompt"].startswith("Reconciled 12 IMS records with 1 register entry: ")
     assert alert["prompt"].endswith("\nreg.csv: skipped row 3 of totals")
+
+
+def gstr2_workbook(tmp_path: Path, cdnr_date: object) -> Path:
+    """GSTN's GSTR-2 Excel layout: a help sheet first, then b2b, b2bur, cdnr."""
+    book = openpyxl.Workbook()
+    book.active.title = "Help Instruction"
+    book.active.append(["GSTR-2 Excel workbook: read the instructions before filling"])
+    sheets = {
+        "b2b": [["Summary For B2B(3)"], [], [], GSTR2_B2B.split(","),
+                [SUPPLIER, "INV-1", "01-Apr-2025", 1180, "27-Maharashtra", "N", "Regular", 18, 1000, 0, 90, 90, 0]],
+        "b2bur": [["Supplier Name", "Invoice Number"], ["Local Kirana", "77"]],
+        "cdnr": [["Summary For CDNR(6C)"], [], [], GSTR2_CDNR.split(","),
+                 [SUPPLIER, "CN-1", cdnr_date, "INV-1", "01-Apr-2025", "N", "C", "01-Sales Return", "Intra State",
+                  118, 18, 100, 0, 9, 9, 0]],
+    }
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    path = tmp_path / "GSTR2.xlsx"
+    book.save(path)
+    return path
+
+
+def test_a_gstr2_workbook_is_read_from_its_b2b_and_cdnr_sheets(tmp_path: Path) -> None:
+    register = read_register_file(gstr2_workbook(tmp_path, "15-May-2025"))
+    assert [(e.number, e.document_type, e.date, e.cgst, e.source_row) for e in register.entries] == [
+        ("INV-1", "Invoice", dt.date(2025, 4, 1), Decimal(90), 5),
+        ("CN-1", "Credit Note", dt.date(2025, 5, 15), Decimal(9), 5),
+    ]
+    assert register.notes() == [
+        "GSTR2.xlsx, sheet b2b: read as GSTR-2 b2b (GSTN offline template / Tally GSTR-2 export)",
+        "GSTR2.xlsx, sheet cdnr: read as GSTR-2 cdnr (GSTN offline template / Tally GSTR-2 export)",
+    ]
+
+
+def test_a_problem_in_a_gstr2_workbook_names_the_sheet(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        read_register(gstr2_workbook(tmp_path, "31-Feb-2025"))
+    assert str(caught.value) == ("GSTR2.xlsx, sheet cdnr row 5, Document Date: '31-Feb-2025' is not a date "
+                                 "(write dd-mm-yyyy)")
