@@ -14,6 +14,7 @@ the column.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import re
@@ -359,16 +360,28 @@ def _date(value: Any) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
+    if isinstance(value, str):
+        day = _date_text(value.strip())
+        if day is not None:
+            return day
     serial = _serial(value)
     if serial is not None:
         return _EXCEL_EPOCH + timedelta(days=serial)
-    if isinstance(value, str):
-        for pattern in _DATE_FORMATS:
-            try:
-                return datetime.strptime(value.strip(), pattern).date()
-            except ValueError:
-                continue
     raise ValueError(f"{_shown(value)} is not a date (write dd-mm-yyyy)")
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_text(text: str) -> date | None:
+    """A written date, or None. Cached: a register repeats a few hundred dates over many rows, and
+    each format that does not fit costs a strptime exception."""
+    if text.isdigit():
+        return None  # a day number, for _serial
+    for pattern in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 def _serial(value: Any) -> int | None:
