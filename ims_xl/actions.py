@@ -202,7 +202,7 @@ def reconcile_book(port: WorkbookPort, register: list[RegisterEntry], register_n
     outcome = reconcile(state, register, tolerance=tolerance, apply=apply)
     message = outcome.summary()
     _log(state, moment, "Reconcile", message, register_name)
-    fields = {"suggested_action", "match_result"} | ({"status"} if apply else set())
+    fields = {"suggested_action", "match_status", "books_tax", "match_result"} | ({"status"} if apply else set())
     port.save(state, None, frozenset(fields), recon=outcome.by_result())
     return Outcome(message)
 

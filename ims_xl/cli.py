@@ -92,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--tolerance", default="1.00", metavar="RUPEES",
                    help="largest difference per tax head that still matches (default 1.00)")
 
+    p = commands.add_parser("suppliers", help="the supplier follow-up pack: what to ask each supplier to fix")
+    p.add_argument("book", type=Path, metavar="BOOK")
+    p.add_argument("-o", "--output", type=Path, metavar="OUT.xlsx",
+                   help="workbook to write (a .csv for mail merge goes beside it); "
+                        "default: beside the book, <book>_suppliers.xlsx")
+
     p = commands.add_parser("refresh", help="take a newer download without losing your work")
     p.add_argument("book", type=Path, metavar="BOOK")
     p.add_argument("download", type=Path, metavar="DOWNLOAD")
@@ -232,7 +238,7 @@ def _cmd_errors(args: argparse.Namespace, console: _Console) -> int:
 
 
 def _cmd_reconcile(args: argparse.Namespace, console: _Console) -> int:
-    from .register import read_register
+    from .register import read_register_file
 
     try:
         tolerance = Decimal(args.tolerance)
@@ -242,8 +248,20 @@ def _cmd_reconcile(args: argparse.Namespace, console: _Console) -> int:
         raise InputError("--tolerance: cannot be negative")
     port = FilePort(_book(args.book), progress=console.progress)
     console.progress(f"Reading {args.register.name}")
-    register = read_register(args.register)
-    outcome = actions.reconcile_book(port, register, args.register.name, tolerance=tolerance, apply=args.apply)
+    register = read_register_file(args.register)
+    outcome = actions.reconcile_book(port, register.entries, args.register.name, tolerance=tolerance,
+                                     apply=args.apply)
+    console.say(outcome.message)
+    console.details(register.notes())
+    return EXIT_OK
+
+
+def _cmd_suppliers(args: argparse.Namespace, console: _Console) -> int:
+    from .followup import default_target, write_follow_up
+
+    book = _book(args.book)
+    state = FilePort(book, progress=console.progress).load()
+    outcome = write_follow_up(state, args.output or default_target(book), book=book)
     console.say(outcome.message)
     return EXIT_OK
 
@@ -315,6 +333,7 @@ _COMMANDS = {
     "summary": _cmd_summary,
     "errors": _cmd_errors,
     "reconcile": _cmd_reconcile,
+    "suppliers": _cmd_suppliers,
     "refresh": _cmd_refresh,
     "workbook": _cmd_workbook,
     "demo": _cmd_demo,

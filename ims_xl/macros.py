@@ -94,16 +94,31 @@ def open_error_json(port: XlwingsPort | None = None, path: str | None = None) ->
 
 def suggest_actions(port: XlwingsPort | None = None, path: str | None = None, apply: bool | None = None) -> None:
     def body(port: XlwingsPort) -> actions.Outcome | None:
-        from .register import read_register
+        from .register import read_register_file
 
         chosen = path or port.pick_file("Choose the purchase register", "Purchase register", ["*.xlsx", "*.csv"])
         if not chosen:
             return None
-        register = read_register(chosen)
+        register = read_register_file(chosen)
         should_apply = apply if apply is not None else port.confirm(
             "Also set Status from the suggestions, on rows whose Status you have not changed?")
-        return actions.reconcile_book(port, register, Path(chosen).name, tolerance=Decimal("1.00"),
-                                      apply=should_apply)
+        outcome = actions.reconcile_book(port, register.entries, Path(chosen).name, tolerance=Decimal("1.00"),
+                                         apply=should_apply)
+        outcome.message = "\n".join([outcome.message, *register.notes()])
+        return outcome
+
+    run_button(body, port)
+
+
+def supplier_follow_up(port: XlwingsPort | None = None) -> None:
+    """Write <book>_suppliers.xlsx and .csv beside the workbook and say where."""
+    def body(port: XlwingsPort) -> actions.Outcome:
+        from .followup import write_follow_up
+
+        full = str(getattr(port.book, "fullname", "") or "")
+        name = Path(str(getattr(port.book, "name", "") or "IMS")).stem
+        target = _book_folder(port) / f"{name}_suppliers.xlsx"
+        return write_follow_up(port.load(), target, book=Path(full) if full else None)
 
     run_button(body, port)
 

@@ -1,9 +1,12 @@
 """The purchase register file: reading it for reconciliation, and its blank template.
 
 The register is a ``.csv`` (UTF-8, with or without a byte-order mark) or an Excel workbook (the
-first sheet). Headers are found by name, ignoring case, spaces and punctuation, and a few common
-spellings from accounting exports are accepted. Every failure is an ``InputError`` with one line
-naming the file, the row and the column.
+first sheet). Headers are found by name, ignoring case, spaces, punctuation and a trailing
+"Paid"/"Amount"/"(Rs.)", so the exports of Tally (purchase register, GSTR-2), GSTN's GSTR-2 offline
+template (b2b, cdnr) and Busy are read as they come (``LAYOUTS``; README "Purchase register").
+Title rows above the header, blank rows and total rows are skipped; reverse-charge rows too (they
+never reach IMS). Every failure is an ``InputError`` with one line naming the file, the row and
+the column.
 
 ``python -m ims_xl.register`` rewrites the shipped blank template, templates/purchase_register.xlsx.
 """
@@ -11,12 +14,13 @@ naming the file, the row and the column.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -45,29 +49,59 @@ class RegisterColumn:
     width: float = 14
 
 
+# Spellings are compared squashed (see _header_key): "State/UT Tax Paid", "State/UT Tax Amount" and
+# "STATE/UT TAX (Rs.)" are all "stateuttax". The first spelling listed that a file has wins, so a
+# supplier's own invoice number is preferred to a voucher-level one.
 COLUMNS: tuple[RegisterColumn, ...] = (
     RegisterColumn("supplier_gstin", "Supplier GSTIN",
                    ("GSTIN of Supplier", "Supplier GSTIN/UIN", "GSTIN/UIN of Supplier", "GSTIN/UIN",
-                    "Party GSTIN", "Vendor GSTIN", "GSTIN"), width=18),
+                    "Party GSTIN", "Party GSTIN/UIN", "GSTIN/UIN of Party", "Vendor GSTIN", "GSTIN", "GST No",
+                    "GSTIN No"), width=18),
     RegisterColumn("number", "Document Number",
                    ("Document No", "Doc No", "Doc Number", "Invoice Number", "Invoice No",
-                    "Supplier Invoice No", "Supplier Invoice Number", "Inv No", "Bill No", "Bill Number",
-                    "Note Number", "Note No"), width=20),
+                    "Supplier Invoice No", "Supplier Invoice Number", "Note/Refund Voucher Number",
+                    "Party Inv No", "Party Invoice No", "Party Bill No", "Inv No", "Bill No", "Bill Number",
+                    "Note Number", "Note No", "Vch/Bill No"), width=20),
     RegisterColumn("date", "Document Date",
-                   ("Doc Date", "Invoice Date", "Supplier Invoice Date", "Inv Date", "Bill Date", "Note Date"),
+                   ("Doc Date", "Invoice Date", "Supplier Invoice Date", "Note/Refund Voucher Date",
+                    "Party Inv Date", "Party Invoice Date", "Party Bill Date", "Inv Date", "Bill Date",
+                    "Note Date", "Vch/Bill Date", "Date"),
                    width=13),
     RegisterColumn("document_type", "Document Type", ("Doc Type", "Note Type", "Type"), required=False),
-    RegisterColumn("taxable", "Taxable Value",
-                   ("Taxable Amount", "Taxable Amt", "Taxable", "Assessable Value")),
-    RegisterColumn("igst", "IGST", ("IGST Amount", "IGST Amt", "Integrated Tax", "Integrated Tax Amount")),
-    RegisterColumn("cgst", "CGST", ("CGST Amount", "CGST Amt", "Central Tax", "Central Tax Amount")),
+    RegisterColumn("taxable", "Taxable Value", ("Taxable", "Taxable Amt", "Assessable Value")),
+    RegisterColumn("igst", "IGST", ("Integrated Tax", "Input IGST", "IGST Input")),
+    RegisterColumn("cgst", "CGST", ("Central Tax", "Input CGST", "CGST Input")),
     RegisterColumn("sgst", "SGST",
-                   ("SGST Amount", "SGST Amt", "SGST/UTGST", "State/UT Tax", "State/UT Tax Amount",
-                    "State Tax", "UTGST")),
+                   ("State/UT Tax", "SGST/UTGST", "State Tax", "UTGST", "Input SGST", "SGST Input")),
     # Few suppliers charge cess, so a register without the column is read as no cess.
-    RegisterColumn("cess", "Cess", ("Cess Amount", "Cess Amt", "Compensation Cess"), required=False, width=12),
+    RegisterColumn("cess", "Cess", ("Compensation Cess", "Cess Input", "Input Cess"), required=False, width=12),
 )
 _MONEY_FIELDS = ("taxable", "igst", "cgst", "sgst", "cess")
+# Read but not written in the template: reverse-charge purchases never reach IMS, so those rows are
+# left out (GSTR-2's b2b sheet and Tally's GSTR-2 export carry the column).
+REVERSE_CHARGE = RegisterColumn("reverse_charge", "Reverse Charge", ("RCM", "Reverse Charge Applicable"),
+                                required=False)
+_READ_COLUMNS = (*COLUMNS, REVERSE_CHARGE)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """An accounting export recognised by its headers, named in what the tool says."""
+
+    name: str
+    headers: tuple[str, ...]  # every one present (squashed) identifies the layout
+
+
+# Most specific first. Sources: README "Purchase register".
+LAYOUTS: tuple[Layout, ...] = (
+    Layout("GSTR-2 cdnr (GSTN offline template / Tally GSTR-2 export)",
+           ("GSTIN of Supplier", "Note/Refund Voucher Number", "Note/Refund Voucher date", "Integrated Tax Paid")),
+    Layout("GSTR-2 b2b (GSTN offline template / Tally GSTR-2 export)",
+           ("GSTIN of Supplier", "Invoice Number", "Invoice date", "Integrated Tax Paid")),
+    Layout("Tally purchase register", ("GSTIN/UIN", "Supplier Invoice No.", "Supplier Invoice Date")),
+    Layout("Busy purchase register", ("Vch/Bill No",)),
+    Layout("ims-xl purchase register template", tuple(column.header for column in COLUMNS)),
+)
 
 _DOCUMENT_TYPE_WORDS = {
     "Invoice": ("invoice", "inv", "i", "taxinvoice", "bill", "purchase", "purchaseinvoice"),
@@ -75,46 +109,119 @@ _DOCUMENT_TYPE_WORDS = {
     "Debit Note": ("debitnote", "debit", "dn", "d", "dr", "drn", "drnote"),
 }
 _DOCUMENT_TYPES = {word: name for name, words in _DOCUMENT_TYPE_WORDS.items() for word in words}
-# Day first, as Indian registers write dates; then ISO. "%b" covers Tally's "1-Apr-2025".
-_DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d-%b-%Y", "%d-%b-%y")
+# Day first, as Indian registers write dates; then ISO. "%b" covers Tally's "1-Apr-2025" and
+# "1-Apr-25"; four-digit years are tried before two-digit ones.
+_DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d-%b-%Y", "%d/%b/%Y",
+                 "%d %b %Y", "%d-%B-%Y", "%d %B %Y", "%d-%b-%y", "%d/%b/%y", "%d-%m-%y", "%d/%m/%y", "%d.%m.%y")
+# Excel stores a date as days since 30-12-1899; a CSV saved from a sheet can carry that number.
+# Only serials of 2000 to 2099 are taken for dates, so a stray small number is still an error.
+_EXCEL_EPOCH = date(1899, 12, 30)
+_SERIALS = range(36_526, 73_051)
+# "Total", "Grand Total", "Sub Total", "Total:" in a row with no GSTIN: the export's totals.
+_TOTAL_ROW = re.compile(r"^(grand|sub)?\s*totals?\b", re.IGNORECASE)
+_YES = {"y", "yes", "true"}
+_GSTR2_SHEETS = ("b2b", "cdnr")
 
 
 # --- reading ----------------------------------------------------------------------------------
 
 
+@dataclass
+class RegisterFile:
+    """A register as read: its entries and what was left out on the way."""
+
+    name: str  # the file, and the sheet when a workbook has several registers
+    entries: list[RegisterEntry]
+    layout: str | None = None  # the export recognised by its headers, if one was
+    total_rows: list[int] = field(default_factory=list)  # 1-based rows skipped as totals
+    reverse_charge_rows: list[int] = field(default_factory=list)
+    sheets: list[RegisterFile] = field(default_factory=list)  # each sheet read, when more than one
+
+    def notes(self) -> list[str]:
+        """One line per thing the user should know about the reading, for the console or a message."""
+        if self.sheets:
+            return [line for sheet in self.sheets for line in sheet.notes()]
+        lines = [f"{self.name}: read as {self.layout}"] if self.layout else []
+        if self.total_rows:
+            lines.append(f"{self.name}: skipped {_rows(self.total_rows)} of totals")
+        if self.reverse_charge_rows:
+            lines.append(f"{self.name}: left out {_rows(self.reverse_charge_rows)} under reverse charge "
+                         "(reverse-charge purchases are not in IMS)")
+        return lines
+
+
+def _rows(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:10]) + (", ..." if len(numbers) > 10 else "")
+    return f"{'row' if len(numbers) == 1 else f'{len(numbers):,} rows'} {shown}"
+
+
 def read_register(path: str | os.PathLike[str]) -> list[RegisterEntry]:
-    """Read a purchase register; entirely blank rows are skipped.
+    """The entries of a purchase register (see ``read_register_file``)."""
+    return read_register_file(path).entries
+
+
+def read_register_file(path: str | os.PathLike[str]) -> RegisterFile:
+    """Read a purchase register; blank rows, total rows and reverse-charge rows are skipped.
 
     Args:
-        path: a ``.csv`` file or an Excel workbook, whose first sheet is read.
+        path: a ``.csv`` file or an Excel workbook: its first sheet, or a GSTR-2 workbook's sheets
+            ``b2b`` and ``cdnr`` (invoices, then notes).
 
     Returns:
-        One entry per filled row, in file order, each knowing its row number in the file.
+        One entry per register row (a multi-rate invoice is still several), in file order, each
+        knowing its row number in its sheet; and the rows skipped.
 
     Raises:
-        InputError: one line naming the file, row and column of the first problem.
+        InputError: one line naming the file (and sheet), row and column of the first problem.
     """
     file = Path(path)
-    rows = _read_rows(file)
-    header_row, positions = _find_header(rows, file.name)
-    entries: list[RegisterEntry] = []
+    parts = [_read_sheet(rows, name) for name, rows in _read_sheets(file)]
+    if len(parts) == 1:
+        return parts[0]
+    return RegisterFile(file.name, [entry for part in parts for entry in part.entries], sheets=parts)
+
+
+def _read_sheet(rows: list[list[Any]], name: str) -> RegisterFile:
+    header_row, positions = _find_header(rows, name)
+    result = RegisterFile(name, [], _layout_of(rows[header_row]))
+    gstin_at = positions["supplier_gstin"]
     for index in range(header_row + 1, len(rows)):
         cells, rows[index] = rows[index], []  # let each row go once read: a 100,000-line register is large
         if all(is_blank(cell) for cell in cells):
             continue
+        if _is_total_row(cells, gstin_at):
+            result.total_rows.append(index + 1)
+            continue
         values = {name: cells[i] if i < len(cells) else None for name, i in positions.items()}
-        entries.append(_entry(values, f"{file.name} row {index + 1}", index + 1))
-    return entries
+        if _text(values.get("reverse_charge") or "").lower() in _YES:
+            result.reverse_charge_rows.append(index + 1)
+            continue
+        result.entries.append(_entry(values, f"{name} row {index + 1}", index + 1))
+    return result
 
 
-def _read_rows(file: Path) -> list[list[Any]]:
+def _is_total_row(cells: Sequence[Any], gstin_at: int) -> bool:
+    gstin = cells[gstin_at] if gstin_at < len(cells) else None
+    if not is_blank(gstin) and not _TOTAL_ROW.match(str(gstin).strip()):
+        return False
+    return any(isinstance(cell, str) and _TOTAL_ROW.match(cell.strip()) for cell in cells)
+
+
+def _layout_of(header: Sequence[Any]) -> str | None:
+    found = {_header_key(cell) for cell in header if not is_blank(cell)}
+    return next((layout.name for layout in LAYOUTS
+                 if all(_header_key(name) in found for name in layout.headers)), None)
+
+
+def _read_sheets(file: Path) -> list[tuple[str, list[list[Any]]]]:
+    """(name for messages, rows) of each sheet to read."""
     suffix = file.suffix.lower()
     if suffix not in (".csv", *_EXCEL_SUFFIXES):
         raise InputError(f"{file.name}: expected a purchase register as .csv or .xlsx")
     if not file.is_file():
         raise InputError(f"{file}: no such file")
     try:
-        return _csv_rows(file.read_bytes()) if suffix == ".csv" else _excel_rows(file)
+        return [(file.name, _csv_rows(file.read_bytes()))] if suffix == ".csv" else _excel_sheets(file)
     except OSError as error:
         raise InputError(f"{file}: cannot be read ({error.strerror})") from None
     except csv.Error as error:
@@ -134,24 +241,44 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
     return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
 
 
-def _excel_rows(file: Path) -> list[list[Any]]:
-    sheet = CalamineWorkbook.from_path(str(file)).get_sheet_by_index(0)
+def _excel_sheets(file: Path) -> list[tuple[str, list[list[Any]]]]:
+    book = CalamineWorkbook.from_path(str(file))
+    # GSTN's GSTR-2 workbook (and Tally's export of it) opens with a help sheet; its registered
+    # purchases are on "b2b" and "cdnr". Any other workbook: the first sheet.
+    named = {name.strip().lower(): name for name in book.sheet_names}
+    chosen = [named[key] for key in _GSTR2_SHEETS if key in named]
+    if not chosen:
+        return [(file.name, _sheet_rows(book, book.sheet_names[0]))]
+    return [(f"{file.name}, sheet {name}", _sheet_rows(book, name)) for name in chosen]
+
+
+def _sheet_rows(book: CalamineWorkbook, name: str) -> list[list[Any]]:
     # Keep leading blank rows and columns so row numbers in messages are the ones Excel shows.
-    return [list(row) for row in sheet.to_python(skip_empty_area=False)]
+    return [list(row) for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
 
 
 def _squash(header: Any) -> str:
     return re.sub(r"[\W_]+", "", str(header or "")).lower()
 
 
+# Words exports put after a tax head: "Integrated Tax Paid", "IGST Amount", "CGST Amt", "SGST (Rs.)".
+_HEAD_SUFFIX = re.compile(r"(?:inrs|rs|inr|rupees|inrupees)?$")
+_AMOUNT_SUFFIX = re.compile(r"(?<=.)(?:paid|amount|amt)$")
+
+
+def _header_key(header: Any) -> str:
+    """A header as compared: squashed, without a trailing currency word, then "paid"/"amount"/"amt"."""
+    return _AMOUNT_SUFFIX.sub("", _HEAD_SUFFIX.sub("", _squash(header), count=1))
+
+
 def _positions(cells: Sequence[Any]) -> dict[str, int]:
     """Column index of each register field found in a header row; the first-listed spelling wins."""
-    found = {_squash(cell): i for i, cell in reversed(list(enumerate(cells))) if not is_blank(cell)}
+    found = {_header_key(cell): i for i, cell in reversed(list(enumerate(cells))) if not is_blank(cell)}
     positions: dict[str, int] = {}
-    for column in COLUMNS:
+    for column in _READ_COLUMNS:
         for spelling in (column.header, *column.aliases):
-            if _squash(spelling) in found:
-                positions[column.field] = found[_squash(spelling)]
+            if _header_key(spelling) in found:
+                positions[column.field] = found[_header_key(spelling)]
                 break
     return positions
 
@@ -171,12 +298,15 @@ def _find_header(rows: list[list[Any]], name: str) -> tuple[int, dict[str, int]]
         if not _missing(positions):
             return i, positions
     # Report against the likeliest header: the row naming the most columns (a title row names none).
-    best = max(filled, key=lambda i: len(_positions(rows[i])))
+    # With no column recognised anywhere, the widest row is likelier the header than a one-cell title.
+    best = max(filled, key=lambda i: (len(_positions(rows[i])), sum(not is_blank(c) for c in rows[i])))
     found = ", ".join(repr(str(cell).strip()) for cell in rows[best] if not is_blank(cell))
     missing = _missing(_positions(rows[best]))
     noun = "column" if len(missing) == 1 else "columns"
+    expected = ", ".join(column.header for column in COLUMNS if column.required)
     raise InputError(f"{name} row {best + 1}: missing {noun} {', '.join(missing)}; "
-                     f"the columns found are {found}")
+                     f"the columns found are {found} (expected {expected}, or the names Tally, Busy and "
+                     "GSTR-2 exports use: see README 'Purchase register')")
 
 
 def _entry(values: dict[str, Any], where: str, row: int) -> RegisterEntry:
@@ -198,7 +328,7 @@ def _entry(values: dict[str, Any], where: str, row: int) -> RegisterEntry:
 
 
 def _header_of(field: str) -> str:
-    return next(column.header for column in COLUMNS if column.field == field)
+    return next(column.header for column in _READ_COLUMNS if column.field == field)
 
 
 # --- cells ------------------------------------------------------------------------------------
@@ -231,12 +361,38 @@ def _date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, str):
-        for pattern in _DATE_FORMATS:
-            try:
-                return datetime.strptime(value.strip(), pattern).date()
-            except ValueError:
-                continue
+        day = _date_text(value.strip())
+        if day is not None:
+            return day
+    serial = _serial(value)
+    if serial is not None:
+        return _EXCEL_EPOCH + timedelta(days=serial)
     raise ValueError(f"{_shown(value)} is not a date (write dd-mm-yyyy)")
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_text(text: str) -> date | None:
+    """A written date, or None. Cached: a register repeats a few hundred dates over many rows, and
+    each format that does not fit costs a strptime exception."""
+    if text.isdigit():
+        return None  # a day number, for _serial
+    for pattern in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _serial(value: Any) -> int | None:
+    """An Excel date serial (a whole number of days in 2000-2099), as a number or as digits."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and value in _SERIALS else None
 
 
 def _document_type(value: Any) -> str:

@@ -260,7 +260,9 @@ def test_a_document_twice_in_ims_pairs_the_closest_amounts_and_flags_the_other()
 def test_a_document_twice_in_the_register_keeps_the_closer_line_and_lists_the_other() -> None:
     entry = ims("INV1", iamt="1800.00")
     state = book(entry)
-    reconcile(state, [line("INV1", igst="1500.00", row=11), line("INV1", igst="1800.00", row=12)])
+    # Booked twice on different days (rows of one date would be one document over two rates).
+    reconcile(state, [line("INV1", date(2024, 6, 14), igst="1500.00", row=11),
+                      line("INV1", igst="1800.00", row=12)])
     assert entry.match_result == "Matched"
     follow_ups = [(row["register_row"], row["follow_up"]) for row in state.not_in_ims]
     assert follow_ups == [(11, "Duplicate of register row 12")]
@@ -268,7 +270,7 @@ def test_a_document_twice_in_the_register_keeps_the_closer_line_and_lists_the_ot
 
 def test_a_document_twice_in_the_register_and_not_in_ims_is_followed_up_once() -> None:
     state = book()
-    reconcile(state, [line("INV1", row=5), line("INV/1", row=9)])
+    reconcile(state, [line("INV1", row=5), line("INV/1", date(2024, 6, 16), row=9)])
     assert [(row["register_row"], row["follow_up"]) for row in state.not_in_ims] == [
         (5, "Not uploaded by the supplier: follow up"),
         (9, "Duplicate of register row 5"),
@@ -278,9 +280,9 @@ def test_a_document_twice_in_the_register_and_not_in_ims_is_followed_up_once() -
 def test_duplicates_on_both_sides_pair_by_closest_amounts() -> None:
     low, high = ims("INV1", iamt="100.00"), ims("INV1", iamt="900.00")
     state = book(low, high)
-    reconcile(state, [line("INV1", igst="905.00", row=3), line("INV1", igst="100.50", row=4)])
+    reconcile(state, [line("INV1", igst="905.00", row=3), line("INV1", date(2024, 6, 16), igst="100.50", row=4)])
     assert results(low, high) == [
-        ("Matched", "Accept"),
+        ("Matched by number; date differs by 1 day", "Accept"),
         ("IGST differs: 900.00 in IMS, 905.00 in books", "Pending"),
     ]
     assert state.not_in_ims == []

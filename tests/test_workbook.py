@@ -206,9 +206,9 @@ def test_every_button_on_home_runs_a_sub_of_our_module(macro_book: Path) -> None
         bound.append((caption, name))
     assert bound == list(layout.BUTTONS)
     captions = [caption for caption, _ in bound]
-    assert len(captions) == 6
+    assert len(captions) == 7
     for caption in ("Open Downloaded IMS JSON File", "Validate Sheet", "Generate JSON File to Upload",
-                    "Open Downloaded Error JSON File"):
+                    "Open Downloaded Error JSON File", "Supplier Follow-up"):
         assert caption in captions
 
 

@@ -27,3 +27,7 @@ End Sub
 Public Sub IMS_Refresh()
     RunPython "import ims_xl.macros as m; m.refresh_download()"
 End Sub
+
+Public Sub IMS_SupplierFollowUp()
+    RunPython "import ims_xl.macros as m; m.supplier_follow_up()"
+End Sub

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from .amounts import parse_amount as parse_amount  # moved; still importable from here
@@ -28,7 +29,9 @@ class Entry:
     sheet_errors: str = ""  # the last validation's findings, as shown
     portal_errors: str = ""
     suggested_action: str = ""
-    match_result: str = ""
+    match_status: str = ""  # the reconciliation's result line (layout.RECON_RESULTS); "" before one
+    books_tax: Decimal | None = None  # the register's tax for the document, when reconciliation found one
+    match_result: str = ""  # the reconciliation's explanation, in words
     refresh_note: str = ""
     row: int | None = None  # the sheet row (Excel's number); None for a row the tool will add
     # Set by the codec when a row is read: visible cells that differ from the portal's values

@@ -98,6 +98,8 @@ def section_row(entry: Entry) -> list[Any]:
         "remarks_blocked": _flag_label(model.remarks_blocked),
         "itc_blocked": _flag_label(model.itc_blocked),
         "suggested_action": entry.suggested_action or None,
+        "match_status": entry.match_status or None,
+        "books_tax": entry.books_tax,
         "match_result": entry.match_result or None,
         "refresh_note": entry.refresh_note or None,
         "record": jsonio.dumps(record.raw),
@@ -155,11 +157,20 @@ def _entry_from_row(section: Section, cells: Row, row: int, book: str) -> tuple[
         sheet_errors=text_or_none(value("sheet_errors")) or "",
         portal_errors=text_or_none(value("portal_errors")) or "",
         suggested_action=text_or_none(value("suggested_action")) or "",
+        match_status=text_or_none(value("match_status")) or "",
+        books_tax=_money_or_none(value("books_tax")),
         match_result=text_or_none(value("match_result")) or "",
         refresh_note=text_or_none(value("refresh_note")) or "",
         row=row,
     )
     return entry, _visible_identity(section, value)
+
+
+def _money_or_none(value: Any) -> Decimal | None:
+    """A tool-written amount read back (Excel hands numbers over as floats: their repr is exact)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
 def _field_reader(section: Section, cells: Row) -> Callable[[str], Any]:

@@ -184,6 +184,7 @@ BUTTONS: tuple[tuple[str, str], ...] = (
     ("Open Downloaded Error JSON File", "IMS_OpenErrorJson"),
     ("Suggest Actions", "IMS_SuggestActions"),
     ("Refresh from Newer Download", "IMS_Refresh"),
+    ("Supplier Follow-up", "IMS_SupplierFollowUp"),
 )
 BUTTON_TOP = Cell(3, 6)
 BUTTON_ROW_STEP = 2

@@ -65,6 +65,7 @@ class RegisterEntry:
     sgst: Decimal
     cess: Decimal
     source_row: int  # 1-based row in the register file
+    merged_rows: tuple[int, ...] = ()  # every row summed into this document, when it spans several rows
 
     def __post_init__(self) -> None:
         if self.document_type not in DOCUMENT_TYPES:
@@ -84,10 +85,11 @@ class ReconcileOutcome:
     """What a reconciliation found: records and tax per ``layout.RECON_RESULTS`` line."""
 
     ims_records: int
-    register_entries: int
+    register_entries: int  # documents, after multi-rate rows are combined
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RECON_RESULTS, 0))
     taxes: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(RECON_RESULTS, Decimal(0)))
     pending_not_allowed: int = 0  # records left without a suggestion: the user must decide
+    register_rows: int | None = None  # rows read, when more than the documents they make up
     applied: int | None = None  # statuses changed; None when suggestions were not applied
 
     def add(self, bucket: str, tax: Decimal) -> None:
@@ -106,7 +108,8 @@ class ReconcileOutcome:
         """One sentence for the console or a message box."""
         text = (
             f"Reconciled {_plural(self.ims_records, 'IMS record')} with "
-            f"{_plural(self.register_entries, 'register entry', 'register entries')}: "
+            f"{_plural(self.register_entries, 'register entry', 'register entries')}"
+            f"{_rows_combined(self.register_rows)}: "
             f"{self.matched:,} matched, {self.counts[AMOUNTS_DIFFER]:,} differ, "
             f"{self.counts[NOT_IN_REGISTER]:,} not in the register, "
             f"{_plural(self.counts[NOT_IN_IMS], 'register entry', 'register entries')} not in IMS"
@@ -117,6 +120,10 @@ class ReconcileOutcome:
         if self.applied is not None:
             text += f"; applied {_plural(self.applied, 'suggestion')}"
         return text
+
+
+def _rows_combined(rows: int | None) -> str:
+    return "" if rows is None else f" ({rows:,} rows, the rates of one document combined)"
 
 
 # --- keys ------------------------------------------------------------------------------------
@@ -266,13 +273,21 @@ def _compare(doc: _ImsDoc, line: RegisterEntry, tolerance: Decimal) -> tuple[str
     ]
     days = None if line.date is None else abs((doc.date - line.date).days)
     date_note = f"date differs by {_plural(days, 'day')}" if days else ""
+    rows = _rows_note(line)
     if differences:
-        return AMOUNTS_DIFFER, "; ".join([*differences, date_note] if date_note else differences), PENDING
+        return AMOUNTS_DIFFER, "; ".join([*differences, date_note] if date_note else differences) + rows, PENDING
     if date_note:
-        return DATE_DIFFERS, f"Matched by number; {date_note}", ACCEPT
+        return DATE_DIFFERS, f"Matched by number; {date_note}{rows}", ACCEPT
     if line.date is None:
-        return MATCHED, "Matched by number; the register has no date", ACCEPT
-    return MATCHED, "Matched", ACCEPT
+        return MATCHED, f"Matched by number; the register has no date{rows}", ACCEPT
+    return MATCHED, f"Matched{rows}", ACCEPT
+
+
+def _rows_note(line: RegisterEntry) -> str:
+    """" (3 register rows: 12, 13, 14)" for a document booked over several rows; "" for one row."""
+    if len(line.merged_rows) < 2:
+        return ""
+    return f" ({len(line.merged_rows)} register rows: {', '.join(str(row) for row in line.merged_rows)})"
 
 
 def _duplicate_text(rows: list[int]) -> str:
@@ -294,8 +309,9 @@ def reconcile(
 ) -> ReconcileOutcome:
     """Compare every IMS record with the purchase register and suggest an action.
 
-    Sets ``match_result`` and ``suggested_action`` on every entry and replaces
-    ``state.not_in_ims`` with the register lines no IMS record matched. With ``apply``, the
+    Register rows of one document (an invoice over several tax rates) are summed first
+    (``register_groups``). Sets ``match_result`` and ``suggested_action`` on every entry and
+    replaces ``state.not_in_ims`` with the register documents no IMS record matched. With ``apply``, the
     suggestion also becomes the status where the user has not changed the downloaded one.
 
     Args:
@@ -309,21 +325,31 @@ def reconcile(
     """
     if tolerance < 0:
         raise ValueError(f"the tolerance cannot be negative ({tolerance})")
+    from .register_groups import group_register
+
+    rows_read = len(register)
+    register = group_register(register)
     entries = state.all_entries()
     docs = [_ims_doc(entry) for entry in entries]
     line_groups = _group(_register_key(line) for line in register)
     matched = _match(docs, register, line_groups)
 
-    outcome = ReconcileOutcome(ims_records=len(docs), register_entries=len(register))
+    outcome = ReconcileOutcome(ims_records=len(docs), register_entries=len(register),
+                               register_rows=rows_read if rows_read != len(register) else None)
     for position, doc in enumerate(docs):
+        books_tax: Decimal | None
         if position in matched:
-            bucket, result, suggestion = _compare(doc, register[matched[position]], tolerance)
+            paired = register[matched[position]]
+            bucket, result, suggestion = _compare(doc, paired, tolerance)
+            books_tax = paired.tax
         else:
             (bucket, result), suggestion = _unmatched_result(doc, register, line_groups), PENDING
+            books_tax = Decimal("0.00") if bucket == NOT_IN_REGISTER else None  # a duplicate: booked once, elsewhere
         if suggestion == PENDING and doc.entry.record.model.pending_blocked:
             result, suggestion = result + PENDING_BLOCKED_NOTE, ""
             outcome.pending_not_allowed += 1
         doc.entry.match_result, doc.entry.suggested_action = result, suggestion
+        doc.entry.match_status, doc.entry.books_tax = bucket, books_tax
         outcome.add(bucket, doc.tax)
 
     state.not_in_ims = _not_in_ims_rows(register, line_groups, set(matched.values()))
@@ -354,7 +380,7 @@ def _not_in_ims_rows(
         kept = next((j for j in ids if j in used), ids[0])
         for j in ids:
             if j not in used:
-                follow_up[j] = (FOLLOW_UP_SUPPLIER if j == kept
+                follow_up[j] = (FOLLOW_UP_SUPPLIER + _rows_note(register[j]) if j == kept
                                 else f"Duplicate of register row {register[kept].source_row}")
     return [_not_in_ims_row(register[j], follow_up[j]) for j in sorted(follow_up)]
 

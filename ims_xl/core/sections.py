@@ -164,6 +164,8 @@ def _build_columns(section: Section) -> tuple[Column, ...]:
         columns.append(Column("itc_blocked", "ITC Declaration Blocked", Kind.LABEL, 8))
     columns += [
         Column("suggested_action", "Suggested Action", Kind.LABEL, 12),
+        Column("match_status", "Match Status", Kind.LABEL, 14),  # one of layout.RECON_RESULTS
+        Column("books_tax", "Books Tax", Kind.MONEY, 12),  # the purchase register's tax for the document
         Column("match_result", "Match Result", Kind.TEXT, 40),
         Column("refresh_note", "Refresh Notes", Kind.TEXT, 40),
         # The record exactly as downloaded, so the upload never depends on what Excel did to the
