@@ -19,7 +19,7 @@ from . import __version__, actions
 from .bookfile import FilePort
 from .core.book import BookState
 from .core.problems import InputError
-from .portal import read_portal_file
+from .portal import file_sha256, read_portal_file
 
 EXIT_OK, EXIT_ERRORS, EXIT_BAD_INPUT = 0, 1, 2
 _SHOWN_DETAILS = 50  # findings printed before "... and N more"
@@ -140,7 +140,8 @@ def _cmd_open(args: argparse.Namespace, console: _Console) -> int:
     console.progress(f"Reading {download_path.name}")
     download = read_portal_file(download_path)
     port = FilePort(target, new=True, progress=console.progress)
-    outcome = actions.open_download(port, download, download_path.name, gstin=args.gstin)
+    outcome = actions.open_download(port, download, download_path.name, gstin=args.gstin,
+                                    sha256=file_sha256(download_path))
     console.say(f"{outcome.message}\nWorkbook: {target}")
     if port.backup:
         console.say(f"Previous workbook kept as {port.backup.name}")
@@ -201,7 +202,7 @@ def _cmd_refresh(args: argparse.Namespace, console: _Console) -> int:
     port = FilePort(_book(args.book), progress=console.progress)
     console.progress(f"Reading {args.download.name}")
     download = read_portal_file(args.download)
-    outcome = actions.refresh_book(port, download, args.download.name)
+    outcome = actions.refresh_book(port, download, args.download.name, sha256=file_sha256(args.download))
     console.say(outcome.message)
     if port.backup:
         console.say(f"Previous workbook kept as {port.backup.name}")

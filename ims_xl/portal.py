@@ -6,6 +6,7 @@ Every failure is an ``InputError`` with one line naming the file and what is wro
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import zipfile
@@ -23,6 +24,12 @@ _MAX_BYTES = 1 << 30  # a portal file of over 1 GiB is not an IMS download
 def read_portal_file(path: str | os.PathLike[str]) -> PortalFile:
     file = Path(path)
     return read_portal_object(load_json_document(file), file.name)
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """The file's SHA-256 (hex), as the change log records a download or an upload."""
+    with open(path, "rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def load_json_document(file: Path) -> Any:
