@@ -85,6 +85,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("book", type=Path, metavar="BOOK")
     p.add_argument("download", type=Path, metavar="DOWNLOAD")
 
+    p = commands.add_parser("practice", help="every client's download in a folder: open or refresh, validate, "
+                                             "a dashboard (Practice.xlsx)")
+    p.add_argument("directory", type=Path, metavar="DIR")
+    p.add_argument("--generate", action="store_true", help="write the upload for books with changes and no errors")
+    p.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: the number of cores)")
+
     p = commands.add_parser("workbook", help="write an empty macro workbook whose buttons use this Python")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="PATH")
     p.add_argument("--shipped", action="store_true",
@@ -209,6 +215,15 @@ def _cmd_refresh(args: argparse.Namespace, console: _Console) -> int:
     return EXIT_OK
 
 
+def _cmd_practice(args: argparse.Namespace, console: _Console) -> int:
+    from .practice import run_practice
+
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError("-j: at least one worker")
+    return run_practice(args.directory, generate=args.generate, jobs=args.jobs, say=console.say,
+                        progress=console.progress, warn=lambda line: print(line, file=console.err, flush=True))
+
+
 def _cmd_workbook(args: argparse.Namespace, console: _Console) -> int:
     from .template import build_template, this_interpreter_conf
 
@@ -244,6 +259,7 @@ _COMMANDS = {
     "errors": _cmd_errors,
     "reconcile": _cmd_reconcile,
     "refresh": _cmd_refresh,
+    "practice": _cmd_practice,
     "workbook": _cmd_workbook,
     "demo": _cmd_demo,
 }
