@@ -288,13 +288,17 @@ def _report_client(result: ClientResult, counter: str, progress: Say, warn: Say)
         return
     figures = result.figures
     assert figures is not None
-    line = (f"{counter} {result.download}: {result.taken}, {figures.records:,} records, "
-            f"{figures.errors:,} errors, {figures.warnings:,} warnings")
+    line = (f"{counter} {result.download}: {result.taken}, {_count(figures.records, 'record')}, "
+            f"{_count(figures.errors, 'error')}, {_count(figures.warnings, 'warning')}")
     if result.upload:
         line += f", upload {result.upload}"
     elif result.not_generated:
         line += f", not generated ({result.not_generated})"
     progress(line)
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number:,} {word}{'' if number == 1 else 's'}"
 
 
 def _write_dashboard_safely(path: Path, results: list[ClientResult], warn: Say) -> bool:
@@ -313,7 +317,7 @@ def _write_dashboard_safely(path: Path, results: list[ClientResult], warn: Say) 
 def _summarise(results: list[ClientResult], dashboard: Path | None, generate: bool, say: Say) -> None:
     rows = [result for result in results if not result.skipped]
     taken = {kind: sum(result.taken == kind for result in rows) for kind in ("opened", "refreshed", "unchanged")}
-    say(f"{len(rows):,} downloads: {taken['opened']:,} opened, {taken['refreshed']:,} refreshed, "
+    say(f"{_count(len(rows), 'download')}: {taken['opened']:,} opened, {taken['refreshed']:,} refreshed, "
         f"{taken['unchanged']:,} unchanged since the last run")
     with_errors = [result for result in rows if result.has_errors and not result.problem]
     if with_errors:
@@ -321,7 +325,7 @@ def _summarise(results: list[ClientResult], dashboard: Path | None, generate: bo
             f"{', not generated' if generate else ''}):")
         for result in sorted(with_errors, key=lambda r: r.workbook.lower()):
             assert result.figures is not None
-            say(f"  {result.workbook}: {result.figures.errors:,} errors")
+            say(f"  {result.workbook}: {_count(result.figures.errors, 'error')}")
     if generate:
         uploads = [result for result in rows if result.upload]
         say(f"Uploads written ({len(uploads):,}):" if uploads else "No upload files written.")
@@ -376,7 +380,7 @@ def write_dashboard(path: Path, results: list[ClientResult]) -> None:
             _write_text(sheet, r, 12, result.problem, wrapped)
         last = len(rows) + 1
         sheet.write_string(last, 0, "Total", bold_text)
-        sheet.write_string(last, 1, f"{len(rows):,} downloads", bold_text)
+        sheet.write_string(last, 1, _count(len(rows), "download"), bold_text)
         sheet.write_blank(last, 2, None, bold_text)
         for c, value in enumerate(figure_cells(totals(rows)), start=3):
             sheet.write_number(last, c, float(value), bold_money if c == _MONEY_COLUMN else bold_count)
