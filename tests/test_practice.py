@@ -107,6 +107,7 @@ def test_only_possible_downloads_are_looked_at() -> None:
 def test_a_problem_is_one_sentence_without_the_file_name() -> None:
     assert problem_sentence("bad.zip:inner.json: not valid JSON: cut short", "bad.zip") == \
         "Not valid JSON: cut short"
+    assert problem_sentence("client.xlsm: not a workbook", "client.json") == "client.xlsm: not a workbook"
 
 
 # --- the command ---------------------------------------------------------------------------------------
@@ -307,3 +308,18 @@ def test_a_folder_without_downloads_is_a_usage_error(tmp_path: Path) -> None:
     code, _, err = practice(tmp_path)
     assert code == 2 and "no IMS downloads" in err
     assert not (tmp_path / "Practice.xlsx").exists()
+
+
+def test_a_damaged_workbook_is_reported_and_left_alone(tmp_path: Path) -> None:
+    write_download(tmp_path / "acme.json", ACME)
+    write_download(tmp_path / "bharat.json", BHARAT)
+    assert practice(tmp_path)[0] == 0
+    book = tmp_path / "acme.xlsm"
+    book.write_bytes(book.read_bytes()[:2000])
+    damaged = book.read_bytes()
+    code, _, err = practice(tmp_path)
+    assert code == 2 and book.read_bytes() == damaged
+    rows = {row["Download"].value: values(row) for row in dashboard(tmp_path)[:-1]}
+    assert rows["acme.json"]["Problem"].startswith("acme.xlsm: not an Excel workbook that can be read")
+    assert rows["bharat.json"]["Problem"] is None
+    assert "ims-xl: acme.json: acme.xlsm: not an Excel workbook" in err

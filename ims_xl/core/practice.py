@@ -73,8 +73,9 @@ def problem_sentence(message: str, download_name: str) -> str:
     if message.startswith(download_name):
         cut = message.find(": ", len(download_name))
         if cut != -1:
-            message = message[cut + 2:]
-    return message[:1].upper() + message[1:]
+            rest = message[cut + 2:]
+            return rest[:1].upper() + rest[1:]
+    return message
 
 
 # --- what a book's Change Log says ------------------------------------------------------------
