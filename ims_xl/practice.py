@@ -198,11 +198,24 @@ def _generate(port: HeldPort, book: Path, report: Report, result: ClientResult) 
         return
 
     def target(chosen: BookState, moment: datetime) -> Path:
-        return book.with_name(actions.default_upload_name(chosen, moment))
+        return _reserve(book.with_name(actions.default_upload_name(chosen, moment)))
 
     outcome = actions.generate_upload(port, target)
     if outcome.output is not None:
         result.upload = outcome.output.name
+
+
+def _reserve(upload: Path) -> Path:
+    """Claim the upload's name: two books of one GSTIN (two downloads of the same client) generated
+    in the same second by two workers must not write one file. The second gets "-2"."""
+    candidate, serial = upload, 1
+    while True:
+        try:
+            os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            return candidate
+        except FileExistsError:
+            serial += 1
+            candidate = upload.with_name(f"{upload.stem}-{serial}{upload.suffix}")
 
 
 def _show_book_as_it_is(book: Path, result: ClientResult, state: BookState | None = None) -> None:

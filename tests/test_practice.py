@@ -323,3 +323,12 @@ def test_a_damaged_workbook_is_reported_and_left_alone(tmp_path: Path) -> None:
     assert rows["acme.json"]["Problem"].startswith("acme.xlsm: not an Excel workbook that can be read")
     assert rows["bharat.json"]["Problem"] is None
     assert "ims-xl: acme.json: acme.xlsm: not an Excel workbook" in err
+
+
+def test_two_books_of_one_client_never_share_an_upload_name(tmp_path: Path) -> None:
+    from ims_xl.practice import _reserve
+
+    upload = tmp_path / f"IMS_upload_{ACME}_20251015-101010.json"
+    first, second = _reserve(upload), _reserve(upload)
+    assert first == upload and second.name == f"IMS_upload_{ACME}_20251015-101010-2.json"
+    assert not is_download_candidate(second.name)
