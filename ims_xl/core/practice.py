@@ -7,6 +7,7 @@ rows out. ``ims_xl.practice`` does the reading, the writing and the worker proce
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -134,19 +135,17 @@ class Figures:
         self.warnings += other.warnings
 
 
-_COUNTED = {"N": "no_action", "A": "accept", "R": "reject", "P": "pending"}
-
-
 def book_figures(entries: Iterable[Entry], *, errors: int, warnings: int) -> Figures:
     """Records by current status (as the Home summary counts them) and the tax still at No Action."""
-    figures = Figures(errors=errors, warnings=warnings)
+    counts: Counter[str] = Counter()
+    tax_no_action = Decimal(0)
     for entry in entries:
         action = current_action(entry)
-        figures.records += 1
-        setattr(figures, _COUNTED[action], getattr(figures, _COUNTED[action]) + 1)
+        counts[action] += 1
         if action == "N":
-            figures.tax_no_action += entry_tax(entry)
-    return figures
+            tax_no_action += entry_tax(entry)
+    return Figures(records=counts.total(), no_action=counts["N"], accept=counts["A"], reject=counts["R"],
+                   pending=counts["P"], tax_no_action=tax_no_action, errors=errors, warnings=warnings)
 
 
 # --- one client's outcome and the dashboard -------------------------------------------------------
