@@ -356,6 +356,7 @@ def _summarise(results: list[ClientResult], dashboard: Path | None, generate: bo
 # --- the dashboard -------------------------------------------------------------------------------------
 
 _WIDTHS = (17, 30, 30, 9, 10, 9, 9, 9, 15, 8, 9, 42, 60)
+_PROBLEM_LINE = 55  # characters of a Problem that fit one line of its column
 _MONEY_COLUMN = DASHBOARD_HEADERS.index("Tax No Action")
 _LINK_COLUMN = DASHBOARD_HEADERS.index("Workbook")
 
@@ -391,6 +392,8 @@ def write_dashboard(path: Path, results: list[ClientResult]) -> None:
                     sheet.write_number(r, c, float(value), money if c == _MONEY_COLUMN else count)
             _write_text(sheet, r, 11, result.last_upload, text)
             _write_text(sheet, r, 12, result.problem, wrapped)
+            if len(result.problem) > _PROBLEM_LINE:  # LibreOffice keeps the default height of wrapped rows
+                sheet.set_row(r, 15 * -(-len(result.problem) // _PROBLEM_LINE))
         last = len(rows) + 1
         sheet.write_string(last, 0, "Total", bold_text)
         sheet.write_string(last, 1, _count(len(rows), "download"), bold_text)
