@@ -355,7 +355,7 @@ def read_openpyxl(path: str) -> None:
 
 
 def read_calamine(path: str) -> None:
-    """One python-calamine pass over every sheet (what ims_xl.bookfile.read_book reads with)."""
+    """One python-calamine pass over every sheet (what ims_xl.files.fileport reads with)."""
     from python_calamine import CalamineWorkbook
 
     book = CalamineWorkbook.from_path(path)

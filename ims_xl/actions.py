@@ -74,8 +74,9 @@ def _log(state: BookState, now: datetime, action: str, details: str, file: str =
 
 
 def open_download(port: WorkbookPort, download: PortalFile, source_name: str, *, gstin: str | None = None,
-                  now: datetime | None = None) -> Outcome:
-    """Fill the workbook from a portal download, replacing its rows."""
+                  now: datetime | None = None, sha256: str = "") -> Outcome:
+    """Fill the workbook from a portal download, replacing its rows. ``sha256``: the download
+    file's, for the change log (``practice`` takes a download in only when it differs)."""
     moment = now or datetime.now()
     if download.envelope == "error":
         raise InputError(f"{source_name}: this is a portal error file; open it with 'errors' "
@@ -95,7 +96,7 @@ def open_download(port: WorkbookPort, download: PortalFile, source_name: str, *,
     _note_downloaded(state)
     counts = ", ".join(f"{s.sheet} {len(state.entries[s.key]):,}" for s in SECTIONS if state.entries[s.key])
     message = f"Opened {len(download.records):,} records from {source_name}" + (f" ({counts})" if counts else "")
-    _log(state, moment, "Open", message, source_name)
+    _log(state, moment, "Open", message, source_name, sha256)
     port.save(state, None, ALL_COLUMNS)
     details = [] if state.home.gstin else ["Enter the recipient GSTIN on the Home sheet (or use --gstin)."]
     return Outcome(message, details=details)
@@ -211,7 +212,7 @@ def reconcile_book(port: WorkbookPort, register: list[RegisterEntry], register_n
 
 
 def refresh_book(port: WorkbookPort, download: PortalFile, source_name: str, *,
-                 now: datetime | None = None) -> Outcome:
+                 now: datetime | None = None, sha256: str = "") -> Outcome:
     from .core.refresh import refresh
 
     moment = now or datetime.now()
@@ -226,7 +227,7 @@ def refresh_book(port: WorkbookPort, download: PortalFile, source_name: str, *,
         state.home.gstin = download.gstin
     _note_downloaded(state)
     message = outcome.summary()
-    _log(state, moment, "Refresh", message, source_name)
+    _log(state, moment, "Refresh", message, source_name, sha256)
     port.save(state, None, ALL_COLUMNS)
     return Outcome(message)
 

@@ -22,7 +22,7 @@ from .core.problems import InputError
 from .files.fileport import FilePort
 from .files.guard import guarding
 from .files.targets import explain_os_error
-from .portal import read_portal_file
+from .portal import file_sha256, read_portal_file
 
 EXIT_OK, EXIT_ERRORS, EXIT_BAD_INPUT = 0, 1, 2
 _SHOWN_DETAILS = 50  # findings printed before "... and N more"
@@ -101,6 +101,12 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser("refresh", help="take a newer download without losing your work")
     p.add_argument("book", type=Path, metavar="BOOK")
     p.add_argument("download", type=Path, metavar="DOWNLOAD")
+
+    p = commands.add_parser("practice", help="every client's download in a folder: open or refresh, validate, "
+                                             "a dashboard (Practice.xlsx)")
+    p.add_argument("directory", type=Path, metavar="DIR")
+    p.add_argument("--generate", action="store_true", help="write the upload for books with changes and no errors")
+    p.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: the number of cores)")
 
     p = commands.add_parser("workbook", help="write an empty macro workbook whose buttons use this Python")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="PATH")
@@ -188,7 +194,8 @@ def _cmd_open(args: argparse.Namespace, console: _Console) -> int:
     download = read_portal_file(download_path)
     console.warn(download.warnings)
     port = FilePort(target, new=True, progress=console.progress)
-    outcome = actions.open_download(port, download, download_path.name, gstin=args.gstin)
+    outcome = actions.open_download(port, download, download_path.name, gstin=args.gstin,
+                                    sha256=file_sha256(download_path))
     console.say(f"{outcome.message}\nWorkbook: {target}")
     if port.backup:
         console.say(f"Previous workbook kept as {port.backup.name}")
@@ -271,11 +278,20 @@ def _cmd_refresh(args: argparse.Namespace, console: _Console) -> int:
     console.progress(f"Reading {args.download.name}")
     download = read_portal_file(args.download)
     console.warn(download.warnings)
-    outcome = actions.refresh_book(port, download, args.download.name)
+    outcome = actions.refresh_book(port, download, args.download.name, sha256=file_sha256(args.download))
     console.say(outcome.message)
     if port.backup:
         console.say(f"Previous workbook kept as {port.backup.name}")
     return EXIT_OK
+
+
+def _cmd_practice(args: argparse.Namespace, console: _Console) -> int:
+    from .practice import run_practice
+
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError("-j: at least one worker")
+    return run_practice(args.directory, generate=args.generate, jobs=args.jobs, say=console.say,
+                        progress=console.progress, warn=lambda line: print(line, file=console.err, flush=True))
 
 
 def _cmd_workbook(args: argparse.Namespace, console: _Console) -> int:
@@ -335,6 +351,7 @@ _COMMANDS = {
     "reconcile": _cmd_reconcile,
     "suppliers": _cmd_suppliers,
     "refresh": _cmd_refresh,
+    "practice": _cmd_practice,
     "workbook": _cmd_workbook,
     "demo": _cmd_demo,
     "doctor": _cmd_doctor,

@@ -33,7 +33,8 @@ from .core import layout
 from .core.problems import InputError
 from .core.sections import SECTIONS
 from .files.fileport import read_conf
-from .repoint import VBA_PART, lock_files, sheet_names
+from .files.locks import lock_files
+from .repoint import VBA_PART, sheet_names
 
 Status = Literal["ok", "note", "problem"]
 PROBE_TIMEOUT = 20.0  # seconds; a cold start of Python with xlwings takes a few on a slow PC

@@ -103,9 +103,8 @@ class XlwingsPort:
     def _read_home(self) -> Home:
         sheet = self.book.sheets[HOME]
         cells = [home_field.cell for home_field in HOME_FIELDS]
-        downloaded = SUMMARY_TABLE.column_of("downloaded")
         bottom = max(SUMMARY_TABLE.last_row, *(cell.row for cell in cells))
-        right = max(downloaded, *(cell.column for cell in cells))
+        right = max(SUMMARY_TABLE.left + SUMMARY_TABLE.width - 1, *(cell.column for cell in cells))
         values = sheet.range((1, 1), (bottom, right)).options(ndim=2).value
 
         def value_at(cell: Cell) -> Any:

@@ -6,6 +6,7 @@ Every failure is an ``InputError`` with one line naming the file and what is wro
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -29,6 +30,12 @@ _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 def read_portal_file(path: str | os.PathLike[str]) -> PortalFile:
     file = Path(path)
     return read_portal_object(load_json_document(file), file.name)
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """The file's SHA-256 (hex), as the change log records a download or an upload."""
+    with open(path, "rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def load_json_document(file: Path) -> Any:

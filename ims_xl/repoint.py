@@ -6,7 +6,7 @@ copied as it is; the file is replaced in one step. With ``vba=...`` the VBA proj
 (``xl/vbaProject.bin``) is replaced too, for a book whose xlwings module is older or newer than
 the xlwings that will run its buttons.
 
-Also the small package readers ``ims-xl doctor`` shares: sheet names, lock files.
+Also the sheet-name reader ``ims-xl doctor`` shares.
 """
 
 from __future__ import annotations
@@ -24,13 +24,6 @@ from .files import locks
 from .files.xlsx import Package, SheetEdit, rewrite_package
 
 VBA_PART = "xl/vbaProject.bin"
-
-
-def lock_files(book: Path) -> list[Path]:
-    """Lock files beside ``book`` saying it is open: Excel's ``~$NAME`` (in its shortened forms too),
-    LibreOffice's ``.~lock.NAME#``."""
-    candidates = (*locks.excel_owner_files(book), locks.libreoffice_lock_file(book))
-    return [lock for lock in candidates if lock.exists()]
 
 
 def sheet_names(book: Path) -> list[str]:

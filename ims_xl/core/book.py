@@ -54,6 +54,9 @@ class Home:
     source_file: str | None = None
     last_action: str | None = None
     downloaded: dict[str, int] = field(default_factory=dict)  # records per section sheet when taken in
+    # The last validation's totals, as Home shows them (None: never validated).
+    errors: int | None = None
+    warnings: int | None = None
 
 
 @dataclass

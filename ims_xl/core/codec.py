@@ -336,14 +336,21 @@ def log_rows(log: Sequence[LogEntry]) -> list[list[Any]]:
 def decode_home(value_at: Callable[[Cell], Any]) -> Home:
     values = {home_field.field: text_or_none(value_at(home_field.cell)) for home_field in HOME_FIELDS}
     gstin = values["gstin"]
+
+    def count(row: int, field: str) -> int | None:
+        value = value_at(Cell(row, SUMMARY_TABLE.column_of(field)))
+        return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
     downloaded = {}
-    column = SUMMARY_TABLE.column_of("downloaded")
     for offset, section in enumerate(SECTIONS):
-        count = value_at(Cell(SUMMARY_TABLE.first_row + offset, column))
-        if isinstance(count, int | float) and not isinstance(count, bool):
-            downloaded[section.sheet] = int(count)
+        number = count(SUMMARY_TABLE.first_row + offset, "downloaded")
+        if number is not None:
+            downloaded[section.sheet] = number
+    total_row = SUMMARY_TABLE.last_row
+
     return Home(gstin=gstin.upper() if gstin else None, period=values["period"],
-                source_file=values["source_file"], last_action=values["last_action"], downloaded=downloaded)
+                source_file=values["source_file"], last_action=values["last_action"], downloaded=downloaded,
+                errors=count(total_row, "errors"), warnings=count(total_row, "warnings"))
 
 
 def home_field_values(home: Home) -> dict[Cell, Any]:

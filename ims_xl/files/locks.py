@@ -49,6 +49,12 @@ def libreoffice_lock_file(book: Path) -> Path:
     return book.with_name(f".~lock.{book.name}#")
 
 
+def lock_files(book: Path) -> list[Path]:
+    """Lock files beside ``book`` saying it is open: Excel's ``~$NAME`` (in its shortened forms too),
+    LibreOffice's ``.~lock.NAME#``."""
+    return [lock for lock in (*excel_owner_files(book), libreoffice_lock_file(book)) if lock.exists()]
+
+
 def open_elsewhere(book: Path) -> str | None:
     """"open in Excel" / "open in LibreOffice" when the program's lock file sits beside ``book``."""
     if any(owner.exists() for owner in excel_owner_files(book)):
