@@ -176,8 +176,7 @@ def _write_home(book: xlsxwriter.Workbook, sheet: Worksheet, state: BookState, s
         "validate": "length", "criteria": "==", "value": 15, "error_type": "warning",
         "error_title": "Recipient GSTIN", "error_message": "A GSTIN has 15 characters."})
 
-    blocks = {top: rows for top, rows in codec.home_blocks(state, findings=findings or {}, recon=recon or {},
-                                                            itc=None)}
+    blocks = dict(codec.home_blocks(state, findings=findings or {}, recon=recon or {}))
     for table in layout.HOME_TABLES:
         cells[Cell(table.header_row - 1, table.left)] = (table.title, styles.label)
         for offset, column in enumerate(table.columns):

@@ -143,7 +143,7 @@ class XlwingsPort:
                 app.status_bar = f"ims-xl: writing {section.sheet}"
                 self._write_section(section, state.entries[section.key], fields)
             findings = findings_by_sheet(report) if report is not None else None
-            self._write_blocks(HOME, codec.home_blocks(state, findings=findings, recon=recon, itc=None))
+            self._write_blocks(HOME, codec.home_blocks(state, findings=findings, recon=recon))
             self._write_aux(state)
             self._append_log(state.log)
         finally:

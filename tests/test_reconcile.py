@@ -415,7 +415,7 @@ def test_the_home_sheet_totals_agree_with_the_outcome() -> None:
     state = book(ims("INV1"), ims("INV1"), ims("INV2", iamt="1"), ims("INV3"), ims("INV4", pending_blocked=True),
                  ims("INV5", "01-06-2024"))
     outcome = reconcile(state, [line("INV1"), line("INV2", row=3), line("INV5", row=4), line("INV8", row=5)])
-    blocks = dict(codec.home_blocks(state, findings=None, recon=outcome.by_result(), itc=None))
+    blocks = dict(codec.home_blocks(state, findings=None, recon=outcome.by_result()))
     assert blocks[layout.Cell(layout.RECON_TABLE.first_row, layout.RECON_TABLE.left)] == [
         [name, outcome.counts[name], outcome.taxes[name]] for name in layout.RECON_RESULTS]
 

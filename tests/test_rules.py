@@ -104,7 +104,7 @@ def test_downward_amendments_need_the_answer_when_the_portal_allows_it(section: 
     assert codes(entry(section, status="Accept", itc="Yes", isItcRedReqBlocked="N")) == []
     # Flag absent: an upward amendment cannot be told from a downward one, so only a warning.
     made = entry(section, status="Accept", isItcRedReqBlocked=None)
-    assert codes(made) == [] and "itc-answer-missing" in warnings(made)
+    assert codes(made) == [] and "itc-answer-advised" in warnings(made)
 
 
 @pytest.mark.parametrize("section", ["b2bcn", "b2ba"])

@@ -358,14 +358,14 @@ def home_field_values(home: Home) -> dict[Cell, Any]:
 
 
 def home_blocks(state: BookState, *, findings: Mapping[str, tuple[int, int]] | None,
-                recon: Mapping[str, tuple[int, Decimal]] | None,
-                itc: Sequence[Sequence[Any]] | None) -> list[Block]:
-    """Blocks of values the tool writes on Home.
+                recon: Mapping[str, tuple[int, Decimal]] | None) -> list[Block]:
+    """Blocks of values the tool writes on Home: its fields, the summary and the ITC table (both
+    follow from the rows), and the reconciliation totals.
 
-    ``findings`` (errors, warnings by sheet; "Home" for Home's own), ``recon`` (records and tax by
-    match result) and ``itc`` (the ITC table's rows) are None when this save has no new ones:
-    their cells are then left as they are.
+    ``findings`` (errors, warnings by sheet; "Home" for Home's own) and ``recon`` (records and tax
+    by match result) are None when this save has no new ones: their cells are then left as they are.
     """
+    from .itc import itc_impact, itc_rows
     from .summary import summary_rows
 
     blocks: list[Block] = [(cell, [[value]]) for cell, value in home_field_values(state.home).items()]
@@ -375,7 +375,6 @@ def home_blocks(state: BookState, *, findings: Mapping[str, tuple[int, int]] | N
     if recon is not None:
         blocks.append((Cell(RECON_TABLE.first_row, RECON_TABLE.left),
                        [[result, *recon.get(result, (0, Decimal(0)))] for result in RECON_RESULTS]))
-    if itc is not None:
-        blocks.append((Cell(ITC_TABLE.first_row, ITC_TABLE.left), [list(row) for row in itc]))
+    blocks.append((Cell(ITC_TABLE.first_row, ITC_TABLE.left), itc_rows(itc_impact(state.all_entries()))))
     return blocks
 

@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from .book import Entry, parse_amount, parse_itc
+from .layout import ITC_ROWS, ITC_TABLE
 from .records import PortalRecord
 from .sections import DECLARED_FIELDS, TAX_FIELDS
 from .summary import current_action
@@ -39,19 +40,11 @@ _ZERO = Decimal(0)
 _CENT = Decimal("0.01")
 HEADS = ("igst", "cgst", "sgst", "cess")
 
-# The table as the Home sheet shows it: header, then one row per ItcImpact field, in this order.
+# The table as Home shows it comes from its description (``layout.ITC_TABLE``): header, then one
+# row per ItcImpact field, in that order.
 ITC_TABLE_TITLE = "ITC after your actions"
-ITC_HEADERS = ("", "IGST", "CGST", "SGST", "Cess", "Total")
-ITC_LABELS: dict[str, str] = {
-    "accepted": "Accepted",
-    "deemed": "Deemed accepted (No Action)",
-    "credit_note_reduction": "Credit-note reduction",
-    "after_actions": "Available after actions",
-    "as_downloaded": "As downloaded",
-    "change": "Change from this upload",
-    "rejected": "Rejected",
-    "pending": "Pending",
-}
+ITC_HEADERS = ITC_TABLE.headers
+ITC_LABELS: dict[str, str] = dict(ITC_ROWS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,13 +15,15 @@ from decimal import Decimal
 from functools import lru_cache
 
 from .book import Entry, Home, is_blank, parse_action, parse_amount, parse_itc
+from .catalogue import CATALOGUE, message
 from .gstin import gstin_problem
-from .problems import Problem, Report, Severity
+from .problems import Problem, Report
 from .sections import ACTION_LABELS, DECLARED_FIELDS, DECLARED_TAX_HEAD, Section
 
 REMARKS_MAX = 250  # itc-guard, recovered from the official tool's VBA (domain doc §9.5)
 _DOCUMENT_NUMBER = re.compile(r"[A-Za-z0-9/\-]{1,16}")  # CGST Rule 46(b)
 _CENT = Decimal("0.01")
+_HEAD_NAMES = {"iamt": "IGST", "camt": "CGST", "samt": "SGST", "cess": "Cess"}
 
 
 @dataclass
@@ -46,24 +48,23 @@ def decide(entry: Entry, problems: list[Problem] | None = None) -> Decision:
     try:
         decision.action = parse_action(entry.status)
     except ValueError as error:
-        found.append(_problem(entry, "unknown-status", str(error), "status"))
+        found.append(_problem(entry, "unknown-status", "status", reason=error))
         decision.readable = False
     if decision.readable and decision.action is None:
-        found.append(_problem(entry, "missing-status", "Status is empty; choose Accept, Reject, Pending or No Action",
-                              "status"))
+        found.append(_problem(entry, "missing-status", "status"))
         decision.readable = False
     decision.remarks = None if is_blank(entry.remarks) else str(entry.remarks).strip()
     if section.takes_itc_declaration:
         try:
             decision.itc = parse_itc(entry.itc)
         except ValueError as error:
-            found.append(_problem(entry, "unknown-itc", f"{error}; choose Yes or No", "itc"))
+            found.append(_problem(entry, "unknown-itc", "itc", reason=error))
             decision.readable = False
         for name in DECLARED_FIELDS:
             try:
                 amount = parse_amount(entry.declared.get(name))
             except ValueError as error:
-                found.append(_problem(entry, "amount-not-a-number", f"{error}; type an amount in rupees", name))
+                found.append(_problem(entry, "amount-not-a-number", name, reason=error))
                 decision.readable = False
                 continue
             if amount is not None:
@@ -106,12 +107,10 @@ def check_home(home: Home) -> list[Problem]:
     why = gstin_problem(home.gstin)
     if why is None:
         return []
-    if is_blank(home.gstin):
-        return [Problem(code="recipient-gstin-missing", severity=Severity.ERROR, sheet="Home",
-                        column="Recipient GSTIN",
-                        message="Enter the recipient GSTIN (the client's GSTIN) on the Home sheet")]
-    return [Problem(code="recipient-gstin-invalid", severity=Severity.ERROR, sheet="Home",
-                    column="Recipient GSTIN", message=f"Recipient GSTIN {why}")]
+    code, values = ("recipient-gstin-missing", {}) if is_blank(home.gstin) else ("recipient-gstin-invalid",
+                                                                                 {"reason": why})
+    return [Problem(code=code, severity=CATALOGUE[code].severity, sheet="Home", column="Recipient GSTIN",
+                    message=message(code, **values))]
 
 
 def validate(entries: Iterable[Entry], home: Home) -> tuple[Report, dict[int, list[Problem]]]:
@@ -121,21 +120,54 @@ def validate(entries: Iterable[Entry], home: Home) -> tuple[Report, dict[int, li
     """
     report = Report(problems=check_home(home))
     per_entry: dict[int, list[Problem]] = {}
-    seen: dict[tuple[str, ...], Entry] = {}
+    first_row_of: dict[tuple[str, ...], Entry] = {}
     count = 0
+
+    def add(entry: Entry, problems: list[Problem]) -> None:
+        if problems:
+            per_entry.setdefault(id(entry), []).extend(problems)
+            report.problems.extend(problems)
+
     for entry in entries:
         count += 1
-        problems = check_entry(entry)
-        first = seen.setdefault(entry.record.identity, entry)
+        problems = check_entry(entry) + _overwritten_values(entry)
+        first = first_row_of.setdefault(entry.record.identity, entry)
         if first is not entry:
-            problems.append(_problem(entry, "duplicate-record",
-                                     f"The same document is also on row {first.row}; only one row should be kept",
-                                     "number", Severity.WARNING))
-        if problems:
-            per_entry[id(entry)] = problems
-            report.problems.extend(problems)
+            if _decision_of(first) == _decision_of(entry):
+                problems.append(_problem(entry, "duplicate-record", "number", other=first.row))
+            else:  # two decisions for one document: neither may go out
+                problems.append(_problem(entry, "duplicate-decisions", "number", other=first.row))
+                add(first, [_problem(first, "duplicate-decisions", "number", other=entry.row)])
+        add(entry, problems)
     report.records = count
     return report, per_entry
+
+
+def _decision_of(entry: Entry) -> tuple[object, ...]:
+    decision = decide(entry)
+    return decision.action, decision.remarks, decision.itc, tuple(sorted(decision.declared.items()))
+
+
+def _overwritten_values(entry: Entry) -> list[Problem]:
+    """Downloaded values the user typed over (the codec noticed them): the upload keeps the portal's."""
+    record = entry.record
+    keys = {"stin": record.model.stin, "number": record.number, "date": record.date,
+            "original_number": record.original_number}
+    problems = []
+    for field_name, shown in entry.edited:
+        portal = keys[field_name] if field_name in keys else getattr(record.model, field_name, None)
+        problems.append(_problem(entry, "portal-value-overwritten", field_name,
+                                 header=entry.section.column(field_name).header, shown=_shown(shown),
+                                 portal=_shown(portal)))
+    return problems
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, Decimal):
+        return _money(value)
+    if isinstance(value, float):
+        return _money(Decimal(repr(value)))
+    return f"'{value}'"
 
 
 # --- the rules -------------------------------------------------------------------------------
@@ -144,14 +176,9 @@ def validate(entries: Iterable[Entry], home: Home) -> tuple[Report, dict[int, li
 def _action_rules(entry: Entry, decision: Decision) -> list[Problem]:
     model = entry.record.model
     if decision.action == "N" and model.action != "N":
-        return [_problem(
-            entry, "reset-needs-portal",
-            f"A record cannot go back to No Action through an upload (it was {ACTION_LABELS[model.action]} "
-            "when downloaded); reset it on the portal's IMS dashboard, or choose another status",
-            "status")]
+        return [_problem(entry, "reset-needs-portal", "status", was=ACTION_LABELS[model.action])]
     if decision.action == "P" and model.pending_blocked:
-        return [_problem(entry, "pending-blocked",
-                         "The portal does not allow Pending for this record; choose Accept or Reject", "status")]
+        return [_problem(entry, "pending-blocked", "status")]
     return []
 
 
@@ -160,17 +187,12 @@ def _remarks_rules(entry: Entry, decision: Decision) -> list[Problem]:
         return []
     problems = []
     if entry.record.model.remarks_blocked:
-        problems.append(_problem(entry, "remarks-blocked",
-                                 "The portal does not accept remarks for this record; clear the Remarks",
-                                 "remarks"))
+        problems.append(_problem(entry, "remarks-blocked", "remarks"))
     elif decision.action not in ("A", "R", "P"):  # D7: Accept may carry remarks too
-        problems.append(_problem(entry, "remarks-need-an-action",
-                                 "Remarks go with Accept, Reject or Pending, not No Action; clear the Remarks or "
-                                 "change the Status", "remarks"))
+        problems.append(_problem(entry, "remarks-need-an-action", "remarks"))
     if len(decision.remarks) > REMARKS_MAX:
-        problems.append(_problem(entry, "remarks-too-long",
-                                 f"Remarks have {len(decision.remarks)} characters; the portal takes at most "
-                                 f"{REMARKS_MAX}", "remarks"))
+        problems.append(_problem(entry, "remarks-too-long", "remarks", length=len(decision.remarks),
+                                 limit=REMARKS_MAX))
     return problems
 
 
@@ -188,27 +210,20 @@ def _remarks_advice(entry: Entry, decision: Decision) -> list[Problem]:
         why = f"the declared reduction ({_money(declared)}) is below the document's tax ({_money(tax)})"
     else:
         return []
-    return [_problem(entry, "remarks-advised-partial-reduction",
-                     f"Accepted with a partial or nil ITC reduction ({why}) and no Remarks; practitioners report "
-                     "the portal wants a remark then: say why in Remarks", "remarks", Severity.WARNING)]
+    return [_problem(entry, "remarks-advised-partial-reduction", "remarks", why=why)]
 
 
 def _itc_rules(entry: Entry, decision: Decision) -> list[Problem]:
     section, model = entry.section, entry.record.model
     if not section.takes_itc_declaration:
         if decision.itc_inputs_given():
-            return [_problem(entry, "itc-not-allowed-here",
-                             f"{section.title} take no ITC-reduction declaration", "status")]
+            return [_problem(entry, "itc-not-allowed-here", "status", title=section.title)]
         return []
     if decision.itc_inputs_given():
         if model.itc_blocked:
-            return [_problem(entry, "itc-blocked",
-                             "The portal does not allow an ITC-reduction declaration for this record; "
-                             "clear 'ITC to be reduced' and the declared amounts", _first_itc_field(decision))]
+            return [_problem(entry, "itc-blocked", _first_itc_field(decision))]
         if decision.action != "A":
-            return [_problem(entry, "itc-only-on-accept",
-                             "'ITC to be reduced' and declared amounts go only with Accept; clear them or "
-                             "change the Status", _first_itc_field(decision))]
+            return [_problem(entry, "itc-only-on-accept", _first_itc_field(decision))]
     elif decision.action == "A" and not model.itc_blocked:
         return [_itc_answer_missing(entry, section, model.itc_blocked)]
     if decision.action != "A" or model.itc_blocked:
@@ -224,12 +239,7 @@ def _itc_answer_missing(entry: Entry, section: Section, blocked: bool | None) ->
     # Credit notes: the portal refuses Accept without the answer (IMSSAV0054). Amendments need it
     # only when downward, which the download signals by saying the declaration is not blocked.
     due = section.itc_declaration_always_due or blocked is False
-    if due:
-        return _problem(entry, "itc-answer-missing",
-                        "Accepting this record needs 'ITC to be reduced': choose Yes (ITC to be reversed) or "
-                        "No (never availed or already reversed)", "itc")
-    return _problem(entry, "itc-answer-missing", "If this amendment reduces the value, the portal needs "
-                    "'ITC to be reduced' (Yes or No) on Accept", "itc", Severity.WARNING)
+    return _problem(entry, "itc-answer-missing" if due else "itc-answer-advised", "itc")
 
 
 def _declared_amount_rules(entry: Entry, decision: Decision) -> list[Problem]:
@@ -237,26 +247,21 @@ def _declared_amount_rules(entry: Entry, decision: Decision) -> list[Problem]:
     problems: list[Problem] = []
     if decision.itc == "N" and any(amount != 0 for amount in decision.declared.values()):
         problems.append(_problem(entry, "amounts-with-itc-no",
-                                 "Declared amounts go only with 'ITC to be reduced' = Yes; clear them or choose Yes",
                                  next(name for name, amount in decision.declared.items() if amount != 0)))
         return problems
     for name, amount in decision.declared.items():
         supplier_tax = getattr(model, DECLARED_TAX_HEAD[name])
         if amount < 0:
-            problems.append(_problem(entry, "amount-negative", "A declared amount cannot be negative", name))
+            problems.append(_problem(entry, "amount-negative", name))
         elif amount != amount.quantize(_CENT):
-            problems.append(_problem(entry, "amount-too-precise",
-                                     f"{amount} has more than 2 decimal places", name))
+            problems.append(_problem(entry, "amount-too-precise", name, amount=amount))
         elif amount > supplier_tax:
-            problems.append(_problem(entry, "amount-above-tax",
-                                     f"{_money(amount)} is more than the supplier's "
-                                     f"{DECLARED_TAX_HEAD[name].replace('amt', '').upper()} of {_money(supplier_tax)}",
-                                     name))
+            problems.append(_problem(entry, "amount-above-tax", name, amount=_money(amount),
+                                     head=_HEAD_NAMES[DECLARED_TAX_HEAD[name]], tax=_money(supplier_tax)))
     cgst, sgst = decision.declared.get("decl_cgst"), decision.declared.get("decl_sgst")
     if (cgst is not None or sgst is not None) and (cgst or Decimal(0)) != (sgst or Decimal(0)):
-        problems.append(_problem(entry, "cgst-sgst-differ",
-                                 f"Declared CGST ({_money(cgst or 0)}) and SGST ({_money(sgst or 0)}) must be equal",
-                                 "decl_sgst"))
+        problems.append(_problem(entry, "cgst-sgst-differ", "decl_sgst", cgst=_money(cgst or 0),
+                                 sgst=_money(sgst or 0)))
     return problems
 
 
@@ -265,14 +270,10 @@ def _supplier_warnings(entry: Entry) -> list[Problem]:
     record = entry.record
     why = _cached_gstin_problem(record.model.stin)
     if why:
-        problems.append(_problem(entry, "supplier-gstin-invalid", f"Supplier GSTIN {why}", "stin",
-                                 Severity.WARNING))
+        problems.append(_problem(entry, "supplier-gstin-invalid", "stin", reason=why))
     for field_name, number in (("number", record.number), ("original_number", record.original_number)):
         if number is not None and not _DOCUMENT_NUMBER.fullmatch(number):
-            problems.append(_problem(
-                entry, "document-number-format",
-                f"{number!r} is not a GST document number (at most 16 letters, digits, / and -)",
-                field_name, Severity.WARNING))
+            problems.append(_problem(entry, "document-number-format", field_name, number=number))
     return problems
 
 
@@ -289,12 +290,12 @@ def _money(amount: Decimal | int) -> str:
     return f"{Decimal(amount):,.2f}"
 
 
-def _problem(entry: Entry, code: str, message: str, field_name: str,
-             severity: Severity = Severity.ERROR) -> Problem:
+def _problem(entry: Entry, code: str, field_name: str, **values: object) -> Problem:
+    """A finding on a row: severity and message from the catalogue, placed on ``field_name``'s cell."""
     section = entry.section
     try:
         header: str | None = section.column(field_name).header
     except KeyError:
         header = None
-    return Problem(code=code, severity=severity, message=message, sheet=section.sheet, row=entry.row,
-                   column=header)
+    return Problem(code=code, severity=CATALOGUE[code].severity, message=message(code, **values),
+                   sheet=section.sheet, row=entry.row, column=header)

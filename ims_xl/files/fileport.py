@@ -143,7 +143,7 @@ class FilePort:
             return
         edits = self._section_edits(state, fields)
         home = edits.setdefault(HOME, SheetEdit())
-        for top, rows in codec.home_blocks(state, findings=findings, recon=recon, itc=None):
+        for top, rows in codec.home_blocks(state, findings=findings, recon=recon):
             for r, values in enumerate(rows):
                 home.set_row(top.row + r, top.column, values)
         self._aux_edits(state, edits)

@@ -1,0 +1,115 @@
+"""Every finding the validator can report: one entry per stable code.
+
+A code never changes once released (tests, users and support refer to it). Each entry gives the
+severity, the message template (``str.format`` placeholders filled by the rule) and a short
+explanation; the README's table of checks is this catalogue, and a test fails when they differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .problems import Severity
+
+E, W = Severity.ERROR, Severity.WARNING
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    severity: Severity
+    template: str
+    explanation: str  # for the README: when the finding is raised
+
+
+_ENTRIES = (
+    # The decision itself
+    Entry("unknown-status", E, "{reason}",
+          "Status is not Accept, Reject, Pending or No Action (A/R/P/N and any case are understood)"),
+    Entry("missing-status", E, "Status is empty; choose Accept, Reject, Pending or No Action",
+          "Status left empty"),
+    Entry("pending-blocked", E, "The portal does not allow Pending for this record; choose Accept or Reject",
+          "Pending where the download says the portal forbids it (`ispendactblocked` = Y)"),
+    Entry("reset-needs-portal", E,
+          "A record cannot go back to No Action through an upload (it was {was} when downloaded); reset it on the "
+          "portal's IMS dashboard, or choose another status",
+          "back to No Action after another action: only the portal's IMS dashboard can reset"),
+    # Remarks (decision D7: allowed with Accept, Reject and Pending)
+    Entry("remarks-need-an-action", E,
+          "Remarks go with Accept, Reject or Pending, not No Action; clear the Remarks or change the Status",
+          "remarks on a row left at No Action (nothing would carry them)"),
+    Entry("remarks-too-long", E, "Remarks have {length} characters; the portal takes at most {limit}",
+          "remarks over 250 characters"),
+    Entry("remarks-blocked", E, "The portal does not accept remarks for this record; clear the Remarks",
+          "remarks where the download says the portal forbids them (`isRemarksBlocked` = Y)"),
+    Entry("remarks-advised-partial-reduction", W,
+          "Accepted with a partial or nil ITC reduction ({why}) and no Remarks; practitioners report the portal "
+          "wants a remark then: say why in Remarks",
+          "a credit note or other specified record accepted with 'ITC to be reduced' = No, or declared amounts "
+          "below its tax, without remarks"),
+    # The ITC-reduction declaration
+    Entry("itc-answer-missing", E,
+          "Accepting this record needs 'ITC to be reduced': choose Yes (ITC to be reversed) or No (never availed "
+          "or already reversed)",
+          "Accept of a credit note (or an amendment the download marks as open to the declaration) without "
+          "'ITC to be reduced'"),
+    Entry("itc-answer-advised", W,
+          "If this amendment reduces the value, the portal needs 'ITC to be reduced' (Yes or No) on Accept",
+          "Accept of an amendment without 'ITC to be reduced', where the download does not say"),
+    Entry("itc-only-on-accept", E,
+          "'ITC to be reduced' and declared amounts go only with Accept; clear them or change the Status",
+          "ITC-reduction inputs with Reject, Pending or No Action"),
+    Entry("itc-blocked", E,
+          "The portal does not allow an ITC-reduction declaration for this record; clear 'ITC to be reduced' and "
+          "the declared amounts",
+          "ITC-reduction inputs where the download forbids them (`isItcRedReqBlocked` = Y)"),
+    Entry("itc-not-allowed-here", E, "{title} take no ITC-reduction declaration",
+          "ITC-reduction inputs on a section without the declaration (B2B, debit notes, ECO)"),
+    Entry("unknown-itc", E, "{reason}; choose Yes or No", "'ITC to be reduced' is not Yes or No"),
+    Entry("amount-not-a-number", E, "{reason}; type an amount in rupees",
+          "a declared amount that is not a number (only Indian or Western digit grouping is read)"),
+    Entry("amount-negative", E, "A declared amount cannot be negative", "a declared amount below 0"),
+    Entry("amount-too-precise", E, "{amount} has more than 2 decimal places",
+          "a declared amount with more than 2 decimals"),
+    Entry("amount-above-tax", E, "{amount} is more than the supplier's {head} of {tax}",
+          "a declared amount above the supplier's tax of the same head"),
+    Entry("cgst-sgst-differ", E, "Declared CGST ({cgst}) and SGST ({sgst}) must be equal",
+          "declared CGST and SGST differ"),
+    Entry("amounts-with-itc-no", E,
+          "Declared amounts go only with 'ITC to be reduced' = Yes; clear them or choose Yes",
+          "declared amounts with 'ITC to be reduced' = No"),
+    # The rows themselves
+    Entry("duplicate-decisions", E,
+          "The same document is also on row {other} with a different decision; keep one row (no upload until "
+          "then)",
+          "the same document on two rows with different decisions (a copied row)"),
+    Entry("duplicate-record", W, "The same document is also on row {other}; only one row should be kept",
+          "the same document on two rows with the same decision"),
+    Entry("portal-value-overwritten", W,
+          "{header} shows {shown}, the portal has {portal}; the upload sends the portal's value",
+          "a downloaded value (amount, GSTIN, number, date) typed over on the sheet"),
+    # Home
+    Entry("recipient-gstin-missing", E,
+          "Enter the recipient GSTIN (the client's GSTIN) on the Home sheet", "no recipient GSTIN on Home"),
+    Entry("recipient-gstin-invalid", E, "Recipient GSTIN {reason}",
+          "the client's GSTIN on Home fails the format or the check character"),
+    # The supplier's data
+    Entry("supplier-gstin-invalid", W, "Supplier GSTIN {reason}",
+          "supplier GSTIN fails the check character (test data does)"),
+    Entry("document-number-format", W, "{number!r} is not a GST document number (at most 16 letters, digits, / "
+          "and -)", "a document number over 16 characters, or with characters other than letters, digits, / and -"),
+)
+
+CATALOGUE: dict[str, Entry] = {entry.code: entry for entry in _ENTRIES}
+assert len(CATALOGUE) == len(_ENTRIES), "a code is listed twice"
+
+
+def message(code: str, **values: object) -> str:
+    return CATALOGUE[code].template.format(**values)
+
+
+def readme_table() -> str:
+    """The README's table of checks, as Markdown."""
+    lines = ["| code | severity | when |", "|---|---|---|"]
+    lines += [f"| `{entry.code}` | {entry.severity.value} | {entry.explanation} |" for entry in _ENTRIES]
+    return "\n".join(lines)
