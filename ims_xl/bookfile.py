@@ -85,8 +85,10 @@ class MacroSetup:
 
 def write_book(target: str | os.PathLike[str] | io.BytesIO, state: BookState, *,
                macros: MacroSetup | None = None, report: Report | None = None,
-               created: datetime = TEMPLATE_CREATED) -> None:
-    """Write the whole workbook for ``state`` to a path or a binary stream."""
+               created: datetime = TEMPLATE_CREATED,
+               home_extras: Callable[[xlsxwriter.Workbook, Worksheet], None] | None = None) -> None:
+    """Write the whole workbook for ``state`` to a path or a binary stream. ``home_extras`` adds
+    to Home in rows 8-15 (which are free) and stands in for the .xlsx's no-buttons note."""
     options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                "strings_to_numbers": False, "in_memory": False}
     book = xlsxwriter.Workbook(target, options)
@@ -106,7 +108,7 @@ def write_book(target: str | os.PathLike[str] | io.BytesIO, state: BookState, *,
     conf = book.add_worksheet(layout.XLWINGS_CONF) if macros is not None else None
 
     _write_lists(book, lists)
-    _write_home(book, home, state, styles, report, buttons=macros is not None)
+    _write_home(book, home, state, styles, report, buttons=macros is not None, extras=home_extras)
     state.number_rows()
     for section in SECTIONS:
         _write_section(sections[section.key], section, state.entries[section.key], styles)
@@ -180,7 +182,8 @@ def _write_lists(book: xlsxwriter.Workbook, sheet: Worksheet) -> None:
 
 
 def _write_home(book: xlsxwriter.Workbook, sheet: Worksheet, state: BookState, styles: _Styles,
-                report: Report | None, *, buttons: bool) -> None:
+                report: Report | None, *, buttons: bool,
+                extras: Callable[[xlsxwriter.Workbook, Worksheet], None] | None = None) -> None:
     sheet.set_column(0, 0, 2)
     sheet.set_column(1, 1, 24)
     sheet.set_column(2, 2, 22)
@@ -190,7 +193,7 @@ def _write_home(book: xlsxwriter.Workbook, sheet: Worksheet, state: BookState, s
         for index, (caption, macro) in enumerate(layout.BUTTONS):
             sheet.insert_button(layout.BUTTON_FIRST_ROW + index * layout.BUTTON_ROW_STEP, layout.BUTTON_COLUMN, {
                 "macro": macro, "caption": caption, "width": 230, "height": 30})
-    else:
+    elif extras is None:
         sheet.write_string(layout.BUTTON_FIRST_ROW, layout.BUTTON_COLUMN,
                            "This .xlsx has no buttons: use the ims-xl command line, or open the .xlsm.",
                            styles.help)
@@ -213,6 +216,8 @@ def _write_home(book: xlsxwriter.Workbook, sheet: Worksheet, state: BookState, s
     sheet.data_validation(*layout.HOME_GSTIN, *layout.HOME_GSTIN, {
         "validate": "length", "criteria": "==", "value": 15, "error_type": "warning",
         "error_title": "Recipient GSTIN", "error_message": "A GSTIN has 15 characters."})
+    if extras is not None:
+        extras(book, sheet)
 
     top = layout.SUMMARY_TOP
     sheet.write_string(top - 1, 1, "Summary by section and status (tax = IGST + CGST + SGST + Cess)", styles.label)
