@@ -221,9 +221,11 @@ def _blocks(rows: list[list[Any]], limit: int) -> list[tuple[int, list[list[Any]
 
 
 def _value_size(value: Any) -> int:
-    """About what one value costs in the JSON Lite sends to Excel (text as UTF-8, quotes, comma)."""
+    """At least what one value costs in the JSON sent to Excel: text as UTF-8 with its escapes,
+    quotes and the comma; a row's brackets are counted on its first value's comma."""
     if value is None:
-        return 3
+        return 6
     if isinstance(value, str):
-        return len(value.encode("utf-8")) + value.count('"') + value.count("\\") + 4
-    return len(str(value)) + 3
+        escapes = value.count('"') + value.count("\\") + value.count("\n") + value.count("\r") + value.count("\t")
+        return len(value.encode("utf-8")) + escapes + 4
+    return len(str(value)) + 4

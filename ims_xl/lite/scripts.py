@@ -28,12 +28,15 @@ def run_button(book: Any, body: Callable[[LitePort], actions.Outcome | None], *,
                port: LitePort | None = None) -> actions.Outcome | None:
     """Run one button's work and put how it went in the status cell."""
     port = port or LitePort(book)
+    port.filters_may_hide_rows = False
     try:
         outcome = body(port)
     except InputError as error:
+        port.filters_may_hide_rows = False
         port.status(f"Cannot do that: {error}")
         return None
     except Exception as error:
+        port.filters_may_hide_rows = False
         traceback.print_exc()  # Lite's output pane
         port.status(f"Unexpected error: {type(error).__name__}: {error} (details in Lite's output pane)")
         return None
@@ -51,8 +54,8 @@ def find_portal_file(port: LitePort, folder: Path, *, want_error_file: bool, ski
         if not path.is_file():
             raise InputError(f"{named}: not in Lite's Files ({folder}); import it there first")
         portal_file = read_portal_file(path)
-        if (portal_file.envelope == "error") != want_error_file:
-            kind = "an error file" if portal_file.envelope == "error" else "a download"
+        if not _is_wanted(portal_file, want_error_file):
+            kind = {"error": "an error file", "upload": "an upload file"}.get(portal_file.envelope, "a download")
             raise InputError(f"{named}: this is {kind}; press the other button, or name another file on Home")
         return path, portal_file
     candidates = sorted(
@@ -65,10 +68,14 @@ def find_portal_file(port: LitePort, folder: Path, *, want_error_file: bool, ski
             portal_file = read_portal_file(path)
         except InputError:
             continue  # not a portal file: look at the next one
-        if (portal_file.envelope == "error") == want_error_file:
+        if _is_wanted(portal_file, want_error_file):
             return path, portal_file
     kind = "IMS error file" if want_error_file else "IMS download"
     raise InputError(f"no {kind} in Lite's Files ({folder}): import the portal's file there first")
+
+
+def _is_wanted(portal_file: PortalFile, want_error_file: bool) -> bool:
+    return portal_file.envelope == "error" if want_error_file else portal_file.envelope in ("download", "bare")
 
 
 def open_json(book: Any, folder: str | Path = DATA_FOLDER, *, port: LitePort | None = None
