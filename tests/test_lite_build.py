@@ -1,0 +1,212 @@
+"""`ims-xl lite`: the workbook for xlwings Lite, taken apart as Lite and Excel would read it."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from ims_xl.cli import main
+from ims_xl.core import layout
+from ims_xl.lite import home as lite_home
+from ims_xl.lite.package import encode_property, read_lite_code
+from tests.conftest import SAMPLE
+from tests.test_libreoffice import convert, tool
+
+LITE_TESTS = Path(__file__).resolve().parent / "lite"
+REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+XDR = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"
+A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("lite") / "IMS_Lite.xlsx"
+    assert main(["lite", "-o", str(target)], out=io.StringIO(), err=io.StringIO()) == 0
+    return target
+
+
+@pytest.fixture(scope="module")
+def code(workbook: Path) -> dict[str, str]:
+    return read_lite_code(workbook.read_bytes())
+
+
+def test_the_same_package_builds_the_same_bytes(workbook: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again.xlsx"
+    assert main(["lite", "-o", str(again)], out=io.StringIO(), err=io.StringIO()) == 0
+    assert hashlib.sha256(again.read_bytes()).hexdigest() == hashlib.sha256(workbook.read_bytes()).hexdigest()
+
+
+def test_the_cli_refuses_a_macro_name_and_an_existing_file(workbook: Path) -> None:
+    err = io.StringIO()
+    assert main(["lite", "-o", str(workbook.with_suffix(".xlsm"))], out=io.StringIO(), err=err) == 2
+    assert main(["lite", "-o", str(workbook)], out=io.StringIO(), err=err) == 2
+    assert err.getvalue().splitlines() == [
+        f"ims-xl: error: {workbook.with_suffix('.xlsm')}: the xlwings Lite workbook must end in .xlsx (Lite runs no "
+        "macros)",
+        f"ims-xl: error: {workbook}: already exists; use --force to replace it",
+    ]
+
+
+def test_the_workbook_has_no_macros_no_protection_and_the_lite_part(workbook: Path) -> None:
+    with zipfile.ZipFile(workbook) as archive:
+        names = archive.namelist()
+        sheets = {n: archive.read(n) for n in names if n.startswith("xl/worksheets/sheet")}
+        types = archive.read("[Content_Types].xml").decode()
+        rels = archive.read("_rels/.rels").decode()
+    assert "xl/vbaProject.bin" not in names and "macroEnabled" not in types
+    assert not any(b"<sheetProtection" in xml for xml in sheets.values())
+    assert {"xl/webextensions/webextension1.xml", "xl/webextensions/taskpanes.xml",
+            "xl/webextensions/_rels/taskpanes.xml.rels"} <= set(names)
+    assert 'PartName="/xl/webextensions/webextension1.xml" ContentType="application/vnd.ms-office.webextension+xml"' \
+        in types
+    assert 'Type="http://schemas.microsoft.com/office/2011/relationships/webextensiontaskpanes" ' \
+        'Target="xl/webextensions/taskpanes.xml"' in rels
+    assert len(set(re.findall(r'Id="(rId\d+)"', rels))) == len(re.findall(r'Id="rId\d+"', rels))
+
+
+def test_properties_are_stored_as_lite_stores_them() -> None:
+    # As in the public Lite workbooks: a JSON string, UTF-8 kept, "/" escaped.
+    assert encode_property('x = "a/b"\n₹') == '"x = \\"a\\/b\\"\\n₹"'
+    assert json.loads(encode_property('x = "a/b"\n₹')) == 'x = "a/b"\n₹'
+
+
+def test_requirements_name_only_what_lite_can_install(code: dict[str, str]) -> None:
+    names = {re.split(r"[=<>~ #]", line, maxsplit=1)[0] for line in code["requirements.txt"].splitlines() if line}
+    assert names == {"xlwings", "pydantic", "python-stdnum"}
+
+
+def home_buttons(workbook: Path) -> dict[str, str]:
+    """The named shapes on Home with a hyperlink: shape name -> the cell it selects ("Home!F3")."""
+    with zipfile.ZipFile(workbook) as archive:
+        sheet_xml = archive.read("xl/workbook.xml").decode()
+        assert re.search(r'<sheet name="Home" sheetId="1" r:id="rId1"/>', sheet_xml)
+        sheet_rels = archive.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
+        drawing = "xl/drawings/" + re.findall(r'Target="\.\./drawings/([^"]+)"', sheet_rels)[0]
+        root = ElementTree.fromstring(archive.read(drawing))
+        rels = ElementTree.fromstring(archive.read(drawing.replace("drawings/", "drawings/_rels/") + ".rels"))
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+    buttons = {}
+    for shape in root.iter(f"{XDR}sp"):
+        properties = shape.find(f"{XDR}nvSpPr/{XDR}cNvPr")
+        assert properties is not None
+        link = properties.find(f"{A}hlinkClick")
+        if link is not None:
+            buttons[properties.get("name", "")] = targets[link.get(f"{REL}id", "")].lstrip("#")
+    return buttons
+
+
+def script_buttons(main_py: str) -> dict[str, str]:
+    """main.py's @script functions: function name -> its button= text."""
+    found = {}
+    for node in ast.parse(main_py).body:
+        if isinstance(node, ast.FunctionDef):
+            for decorator in node.decorator_list:
+                if isinstance(decorator, ast.Call) and getattr(decorator.func, "id", "") == "script":
+                    (button,) = [k.value for k in decorator.keywords if k.arg == "button"]
+                    assert isinstance(button, ast.Constant)
+                    found[node.name] = button.value
+    return found
+
+
+def test_every_script_button_is_a_named_shape_with_a_hyperlink_to_its_cell(workbook: Path,
+                                                                           code: dict[str, str]) -> None:
+    shapes = home_buttons(workbook)
+    scripts = script_buttons(code["main.py"])
+    assert len(scripts) == len(lite_home.BUTTONS) == len(shapes) == 5
+    bound = {}
+    for function, button in scripts.items():
+        match = re.fullmatch(r"\[(\w+)\](Home![A-Z]+\d+)", button)
+        assert match, button
+        assert shapes[match[1]] == match[2], f"{function}: {button} but the shape links to {shapes.get(match[1])}"
+        bound[match[1]] = function
+    assert set(bound) == set(shapes)
+    captions = {b.shape: b.caption for b in lite_home.BUTTONS}
+    assert [captions[s] for s in sorted(shapes, key=lambda s: int(shapes[s][6:]))] == [
+        "Open Downloaded IMS JSON File", "Validate Sheet", "Generate JSON File to Upload",
+        "Open Downloaded Error JSON File", "Refresh from Newer Download"]
+
+
+FRESH_RUN = r"""
+import json, os, shutil, sys
+sys.path[:0] = [{site!r}, {lite_tests!r}]
+try:
+    import ims_xl
+except ImportError:
+    pass
+else:
+    raise SystemExit("ims_xl is importable before main.py runs: " + ims_xl.__file__)
+# Lite's xlwings (its script decorator is Lite's own; desktop xlwings has only a stub): record the bindings.
+import types
+xlwings = types.ModuleType("xlwings")
+xlwings.Book = object
+def script(f=None, **options):
+    def mark(function):
+        function.__xlscript__ = options
+        return function
+    return mark if f is None else mark(f)
+xlwings.script = script
+sys.modules["xlwings"] = xlwings
+main = {{}}
+exec(compile(open({main_py!r}, encoding="utf-8").read(), "main.py", "exec"), main)
+import ims_xl
+from lite_book_fake import lite_book
+from ims_xl.lite import home
+os.makedirs("data")
+shutil.copyfile({sample!r}, "data/download.json")
+book = lite_book()
+main["ims"].open_json(book, "data")
+main["ims"].validate_sheet(book)
+main["ims"].generate_json(book, "data")
+status = book.sheets["Home"].get(home.STATUS[0] + 1, home.STATUS[1] + 1)
+print(json.dumps({{
+    "ims_xl": ims_xl.__file__,
+    "zip": str(main["IMS_XL_ZIP_PATH"]),
+    "buttons": {{name: f.__xlscript__["button"] for name, f in main.items() if hasattr(f, "__xlscript__")}},
+    "status": status,
+    "files": sorted(os.listdir("data")),
+}}))
+"""
+
+
+def test_main_py_runs_ims_xl_from_inside_the_workbook(code: dict[str, str], tmp_path: Path) -> None:
+    main_py = tmp_path / "main.py"
+    main_py.write_text(code["main.py"], encoding="utf-8")
+    # -I -S: no user site, no PYTHONPATH, no .pth files (the editable install of ims_xl is one);
+    # site-packages itself is added by hand for xlwings, pydantic and python-stdnum.
+    program = FRESH_RUN.format(site=sysconfig.get_paths()["purelib"], lite_tests=str(LITE_TESTS),
+                               main_py=str(main_py), sample=str(SAMPLE))
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", program], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert report["ims_xl"].startswith(report["zip"] + "/ims_xl/")
+    assert report["buttons"] == {b.script: b.binding for b in lite_home.BUTTONS}
+    assert report["status"].startswith("No changes since the download; the upload file holds no records: data/")
+    upload = [name for name in report["files"] if name.startswith("IMS_upload_27AAPFU0939F1ZV_")]
+    assert sorted(report["files"]) == sorted(["download.json", *upload]) and len(upload) == 1
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_the_lite_workbook(workbook: Path, tmp_path: Path) -> None:
+    soffice = tool("soffice", "libreoffice-calc-nogui")
+    pdftotext = tool("pdftotext", "poppler-utils")
+    source = tmp_path / workbook.name
+    shutil.copyfile(workbook, source)
+    (pdf,) = convert(soffice, [source], "pdf", tmp_path / "out")
+    text = subprocess.run([pdftotext, "-l", "1", str(pdf), "-"], capture_output=True, text=True, timeout=120).stdout
+    assert "IMS Offline Workbook (ims-xl)" in text
+    assert lite_home.LABELS[lite_home.STATUS] in text
+    assert "Open Downloaded IMS JSON File" in text  # the button's text box
+    assert layout.HOME_LABELS[layout.HOME_GSTIN] in text
