@@ -138,64 +138,45 @@ def test_every_script_button_is_a_named_shape_with_a_hyperlink_to_its_cell(workb
         "Open Downloaded Error JSON File", "Refresh from Newer Download"]
 
 
-FRESH_RUN = r"""
-import json, os, shutil, sys
-sys.path[:0] = [{site!r}, {lite_tests!r}]
-try:
-    import ims_xl
-except ImportError:
-    pass
-else:
-    raise SystemExit("ims_xl is importable before main.py runs: " + ims_xl.__file__)
-# Lite's xlwings (its script decorator is Lite's own; desktop xlwings has only a stub): record the bindings.
-import types
-xlwings = types.ModuleType("xlwings")
-xlwings.Book = object
-def script(f=None, **options):
-    def mark(function):
-        function.__xlscript__ = options
-        return function
-    return mark if f is None else mark(f)
-xlwings.script = script
-sys.modules["xlwings"] = xlwings
-main = {{}}
-exec(compile(open({main_py!r}, encoding="utf-8").read(), "main.py", "exec"), main)
-import ims_xl
-from lite_book_fake import lite_book
-from ims_xl.lite import home
-os.makedirs("data")
-shutil.copyfile({sample!r}, "data/download.json")
-book = lite_book()
-main["ims"].open_json(book, "data")
-main["ims"].validate_sheet(book)
-main["ims"].generate_json(book, "data")
-status = book.sheets["Home"].get(home.STATUS[0] + 1, home.STATUS[1] + 1)
-print(json.dumps({{
-    "ims_xl": ims_xl.__file__,
-    "zip": str(main["IMS_XL_ZIP_PATH"]),
-    "buttons": {{name: f.__xlscript__["button"] for name, f in main.items() if hasattr(f, "__xlscript__")}},
-    "status": status,
-    "files": sorted(os.listdir("data")),
-}}))
-"""
+def run_flow(command: list[str], config: dict[str, object], folder: Path) -> dict[str, object]:
+    """tests/lite/flow.py (main.py as Lite runs it) with ``config``: its one line of JSON."""
+    (folder / "flow.json").write_text(json.dumps(config), encoding="utf-8")
+    result = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert isinstance(report, dict)
+    return report
+
+
+def assert_the_flow_worked(report: dict[str, object]) -> None:
+    """What the user sees after Open, decisions with one mistake, Validate, the fix, Validate, Generate."""
+    assert str(report["ims_xl"]).startswith(str(report["zip"]) + "/ims_xl/")
+    assert report["buttons"] == {b.script: b.binding for b in lite_home.BUTTONS}
+    statuses = report["statuses"]
+    assert isinstance(statuses, list)
+    assert statuses[0].startswith("Opened 12 records from returns_R1_27AAPFU0939F1ZV_102025.json")
+    assert statuses[1].startswith("Please fix: Validated 12 records: 1 error on B2B-CN;")
+    assert statuses[2].startswith("Validated 12 records: no errors;")
+    uploads = report["uploads"]
+    assert isinstance(uploads, list) and len(uploads) == 1
+    assert statuses[3].startswith("Saved the upload JSON: ") and f"{uploads[0]}, 1 record" in statuses[3]
+    assert report["upload_on_home"] == uploads[0]
+    assert report["sent"] == {"b2b": [[FIRST_B2B_NUMBER, "R", "Not received"]]}
+
+
+FIRST_B2B_NUMBER = json.loads(SAMPLE.read_text(encoding="utf-8"))["imsDetails"]["b2b"][0]["inum"]
 
 
 def test_main_py_runs_ims_xl_from_inside_the_workbook(code: dict[str, str], tmp_path: Path) -> None:
     main_py = tmp_path / "main.py"
     main_py.write_text(code["main.py"], encoding="utf-8")
     # -I -S: no user site, no PYTHONPATH, no .pth files (the editable install of ims_xl is one);
-    # site-packages itself is added by hand for xlwings, pydantic and python-stdnum.
-    program = FRESH_RUN.format(site=sysconfig.get_paths()["purelib"], lite_tests=str(LITE_TESTS),
-                               main_py=str(main_py), sample=str(SAMPLE))
-    result = subprocess.run([sys.executable, "-I", "-S", "-c", program], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout.splitlines()[-1])
-    assert report["ims_xl"].startswith(report["zip"] + "/ims_xl/")
-    assert report["buttons"] == {b.script: b.binding for b in lite_home.BUTTONS}
-    assert report["status"].startswith("No changes since the download; the upload file holds no records: data/")
-    upload = [name for name in report["files"] if name.startswith("IMS_upload_27AAPFU0939F1ZV_")]
-    assert sorted(report["files"]) == sorted(["download.json", *upload]) and len(upload) == 1
+    # site-packages itself is added by hand for pydantic and python-stdnum.
+    config = {"main_py": str(main_py), "data": str(tmp_path / "data"), "sample": str(SAMPLE),
+              "site": [sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]}
+    report = run_flow([sys.executable, "-I", "-S", str(LITE_TESTS / "flow.py"), "flow.json"], config, tmp_path)
+    assert report["platform"] == sys.platform
+    assert_the_flow_worked(report)
 
 
 @pytest.mark.libreoffice
