@@ -17,7 +17,7 @@ from ims_xl.core import jsonio, layout
 from ims_xl.core.sections import BY_SHEET, FIRST_DATA_ROW, SECTIONS
 from ims_xl.lite import home as lite_home
 from ims_xl.lite import scripts
-from ims_xl.lite.port import LitePort
+from ims_xl.lite.port import WRITE_LIMIT, LitePort
 from tests.conftest import SAMPLE
 from tests.lite.lite_book_fake import REQUEST_LIMIT, FakeLiteBook, lite_book
 
@@ -190,7 +190,8 @@ def test_writes_stay_under_the_request_limit_at_100000_rows() -> None:
     port._write_rows(book.sheets["B2B"], FIRST_DATA_ROW, 1, rows)
 
     assert sum(w.rows for w in book.writes) == 100_000
-    assert max(w.size for w in book.writes) <= REQUEST_LIMIT
+    # The port's estimate is an upper bound: each write is within its own limit, under Excel's.
+    assert max(w.size for w in book.writes) <= WRITE_LIMIT < REQUEST_LIMIT
     assert len(book.writes) < 60  # blocks, not a request per row
     tops = [w.top for w in book.writes]
     assert tops == sorted(tops) and tops[0] == FIRST_DATA_ROW

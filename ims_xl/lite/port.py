@@ -12,6 +12,7 @@ of rows whose values stay under ``write_limit`` bytes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from ..core import layout
@@ -151,11 +152,10 @@ class LitePort:
 
     def _write_rows(self, sheet: Any, first_row: int, first_column: int, rows: list[list[Any]]) -> None:
         """Write ``rows`` from (first_row, first_column), in blocks under the write limit."""
-        for offset, block in _blocks(rows, self.write_limit):
-            width = len(block[0])
+        values = [[to_excel(value) for value in row] for row in rows]
+        for offset, block in _blocks(values, self.write_limit):
             top = first_row + offset
-            sheet.range((top, first_column), (top + len(block) - 1, first_column + width - 1)).value = [
-                [to_excel(value) for value in row] for row in block]
+            sheet.range((top, first_column), (top + len(block) - 1, first_column + len(block[0]) - 1)).value = block
 
     def _write_home(self, state: BookState, report: Report | None) -> None:
         sheet = self.book.sheets[layout.HOME]
@@ -221,10 +221,12 @@ def _blocks(rows: list[list[Any]], limit: int) -> list[tuple[int, list[list[Any]
 
 
 def _value_size(value: Any) -> int:
-    """At least what one value costs in the JSON sent to Excel: text as UTF-8 with its escapes,
-    quotes and the comma; a row's brackets are counted on its first value's comma."""
+    """At least what one value, as written, costs in the JSON sent to Excel: text as UTF-8 with its
+    escapes, quotes and the comma; a row's brackets are counted on its first value's comma."""
     if value is None:
         return 6
+    if isinstance(value, datetime):
+        return 24  # "2025-10-04 00:00:00" at most
     if isinstance(value, str):
         escapes = value.count('"') + value.count("\\") + value.count("\n") + value.count("\r") + value.count("\t")
         return len(value.encode("utf-8")) + escapes + 4
