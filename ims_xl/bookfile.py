@@ -88,7 +88,7 @@ def write_book(target: str | os.PathLike[str] | io.BytesIO, state: BookState, *,
                created: datetime = TEMPLATE_CREATED,
                home_extras: Callable[[xlsxwriter.Workbook, Worksheet], None] | None = None) -> None:
     """Write the whole workbook for ``state`` to a path or a binary stream. ``home_extras`` adds
-    to Home in rows 8-15 (which are free) and stands in for the .xlsx's no-buttons note."""
+    to Home in its free rows (Excel's 8 to 15) and stands in for the .xlsx's no-buttons note."""
     options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                "strings_to_numbers": False, "in_memory": False}
     book = xlsxwriter.Workbook(target, options)

@@ -121,7 +121,7 @@ def _home_extras(book: xlsxwriter.Workbook, sheet: Worksheet) -> None:
     for button in lite_home.BUTTONS:
         sheet.insert_textbox(button.row, button.column, button.caption, {
             "width": 230, "height": 30, "url": f"internal:{layout.HOME}!{button.cell}", "tip": button.caption,
-            "font": {"bold": True, "color": "white"}, "fill": {"color": "#1F4E79"}, "line": {"none": True},
+            "font": {"bold": True, "color": "white", "size": 10}, "fill": {"color": "#1F4E79"}, "line": {"none": True},
             "align": {"vertical": "middle", "horizontal": "center"}, "object_position": 3})
     label = book.add_format({"bold": True})
     text = book.add_format({"num_format": "@", "border": 1})
