@@ -16,6 +16,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+import xlsxwriter
 
 from ims_xl.cli import main
 from ims_xl.core import layout
@@ -84,7 +85,7 @@ def test_properties_are_stored_as_lite_stores_them() -> None:
 
 def test_requirements_name_only_what_lite_can_install(code: dict[str, str]) -> None:
     names = {re.split(r"[=<>~ #]", line, maxsplit=1)[0] for line in code["requirements.txt"].splitlines() if line}
-    assert names == {"xlwings", "pydantic", "python-stdnum"}
+    assert names == {"xlwings", "pydantic", "python-stdnum", "python-calamine"}
 
 
 def home_buttons(workbook: Path) -> dict[str, str]:
@@ -124,7 +125,7 @@ def test_every_script_button_is_a_named_shape_with_a_hyperlink_to_its_cell(workb
                                                                            code: dict[str, str]) -> None:
     shapes = home_buttons(workbook)
     scripts = script_buttons(code["main.py"])
-    assert len(scripts) == len(lite_home.BUTTONS) == len(shapes) == 5
+    assert len(scripts) == len(lite_home.BUTTONS) == len(shapes) == 6
     bound = {}
     for function, button in scripts.items():
         match = re.fullmatch(r"\[(\w+)\](Home![A-Z]+\d+)", button)
@@ -135,7 +136,7 @@ def test_every_script_button_is_a_named_shape_with_a_hyperlink_to_its_cell(workb
     captions = {b.shape: b.caption for b in lite_home.BUTTONS}
     assert [captions[s] for s in sorted(shapes, key=lambda s: int(shapes[s][6:]))] == [
         "Open Downloaded IMS JSON File", "Validate Sheet", "Generate JSON File to Upload",
-        "Open Downloaded Error JSON File", "Refresh from Newer Download"]
+        "Open Downloaded Error JSON File", "Suggest Actions", "Refresh from Newer Download"]
 
 
 def run_flow(command: list[str], config: dict[str, object], folder: Path) -> dict[str, object]:
@@ -162,18 +163,35 @@ def assert_the_flow_worked(report: dict[str, object]) -> None:
     assert statuses[3].startswith("Saved the upload JSON: ") and f"{uploads[0]}, 1 record" in statuses[3]
     assert report["upload_on_home"] == uploads[0]
     assert report["sent"] == {"b2b": [[FIRST_B2B_NUMBER, "R", "Not received"]]}
+    assert statuses[4].startswith("Reconciled 12 IMS records with 1 register entry: 1 matched")
+    assert report["suggested"] == ["Matched", "Accept"]
+
+
+@pytest.fixture(scope="module")
+def register_xlsx(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A purchase register (.xlsx) holding the sample's first B2B invoice, its number written differently."""
+    path = tmp_path_factory.mktemp("register") / "register.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["Supplier GSTIN", "Document Number", "Document Date", "Taxable Value", "IGST", "CGST",
+                           "SGST", "Cess"])
+    sheet.write_row(1, 0, ["27AABCS1429B1ZU", "sgt-2025-417", "04-10-2025", 120932.18, 0, 10883.91, 10883.91, 0])
+    book.close()
+    return path
 
 
 FIRST_B2B_NUMBER = json.loads(SAMPLE.read_text(encoding="utf-8"))["imsDetails"]["b2b"][0]["inum"]
 
 
-def test_main_py_runs_ims_xl_from_inside_the_workbook(code: dict[str, str], tmp_path: Path) -> None:
+def test_main_py_runs_ims_xl_from_inside_the_workbook(code: dict[str, str], register_xlsx: Path,
+                                                      tmp_path: Path) -> None:
     main_py = tmp_path / "main.py"
     main_py.write_text(code["main.py"], encoding="utf-8")
     # -I -S: no user site, no PYTHONPATH, no .pth files (the editable install of ims_xl is one);
-    # site-packages itself is added by hand for pydantic and python-stdnum.
+    # site-packages itself is added by hand for pydantic, python-stdnum and python-calamine.
+    site = [sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
     config = {"main_py": str(main_py), "data": str(tmp_path / "data"), "sample": str(SAMPLE),
-              "site": [sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]}
+              "register": str(register_xlsx), "site": site}
     report = run_flow([sys.executable, "-I", "-S", str(LITE_TESTS / "flow.py"), "flow.json"], config, tmp_path)
     assert report["platform"] == sys.platform
     assert_the_flow_worked(report)

@@ -169,6 +169,28 @@ def test_error_file_and_refresh_take_their_own_files(files: Path) -> None:
     assert cell(book, "B2B", FIRST_DATA_ROW, "status") == "Accept"  # the decision survived
 
 
+REGISTER_CSV = ("Supplier GSTIN,Document Number,Document Date,Document Type,Taxable Value,IGST,CGST,SGST,Cess\r\n"
+                "27AABCS1429B1ZU,sgt-2025-417,04-10-2025,Invoice,120932.18,0,10883.91,10883.91,0\r\n")
+
+
+def test_suggest_actions_takes_the_newest_register_in_files_and_only_suggests(files: Path) -> None:
+    book = lite_book()
+    scripts.open_json(book, files)
+    scripts.suggest_actions(book, files)
+    assert home(book, lite_home.STATUS) == (
+        f"Cannot do that: no purchase register (.csv or .xlsx) in Lite's Files ({files}): import it there first")
+
+    (files / "register.csv").write_text(REGISTER_CSV, encoding="utf-8")
+    row, column = lite_home.FILE  # a download named for Open does not stand in the register's way
+    book.sheets[layout.HOME].range((row + 1, column + 1)).value = "returns_R1_27AAPFU0939F1ZV_102025.json"
+    scripts.suggest_actions(book, files)
+
+    assert cell(book, "B2B", FIRST_DATA_ROW, "match_result") == "Matched"
+    assert cell(book, "B2B", FIRST_DATA_ROW, "suggested_action") == "Accept"
+    assert cell(book, "B2B", FIRST_DATA_ROW, "status") == "No Action"  # suggested, not set
+    assert home(book, lite_home.STATUS).startswith("Reconciled")
+
+
 def test_an_unexpected_error_is_one_line_in_the_status_cell(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
     book = lite_book()
     scripts.open_json(book, files)

@@ -29,11 +29,12 @@ from . import home as lite_home
 from .package import add_lite_code, rewrite
 
 # What Lite installs before main.py runs: xlwings (Lite needs it; the version this project pins),
-# pydantic (Pyodide ships it) and python-stdnum (pure Python, from the index).
+# pydantic and python-calamine (Pyodide ships them) and python-stdnum (pure Python, from the index).
 REQUIREMENTS = """\
 xlwings==0.37.8  # required by xlwings Lite
 pydantic>=2.6,<3
 python-stdnum>=2.0
+python-calamine  # Suggest Actions: purchase registers in .xlsx
 """
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _BUNDLED_SUFFIXES = (".py",)
@@ -112,6 +113,7 @@ _ACTIONS = {
     "validate_sheet": "validate_sheet",
     "generate_json_file_to_upload": "generate_json",
     "open_downloaded_error_json_file": "open_error_json",
+    "suggest_actions": "suggest_actions",
     "refresh_from_newer_download": "refresh_download",
 }
 

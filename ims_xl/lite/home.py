@@ -20,11 +20,11 @@ LABELS = {
     FILE: "File to open (optional)",
     UPLOAD: "Upload file written",
 }
-NOTES_TOP = 12  # below the last button
+NOTES_TOP = 12  # beside the last button, left of it
 NOTES = (
-    "xlwings Lite: import the portal's file in Lite's Files panel; the",
-    "buttons take the newest one there, or the file named above. Lite cannot",
-    "clear filters: findings go to every row, but a filter may hide some.",
+    "Lite: import portal files in Lite's Files panel; the buttons",
+    "take the newest there, or the file named above. Lite cannot",
+    "clear filters: findings go to every row; a filter may hide some.",
 )
 
 
@@ -55,5 +55,6 @@ BUTTONS = (
     Button("Validate Sheet", "ImsValidateSheet", "validate_sheet", _row(1)),
     Button("Generate JSON File to Upload", "ImsGenerateJson", "generate_json_file_to_upload", _row(2)),
     Button("Open Downloaded Error JSON File", "ImsOpenErrorJson", "open_downloaded_error_json_file", _row(3)),
-    Button("Refresh from Newer Download", "ImsRefresh", "refresh_from_newer_download", _row(4)),
+    Button("Suggest Actions", "ImsSuggestActions", "suggest_actions", _row(4)),
+    Button("Refresh from Newer Download", "ImsRefresh", "refresh_from_newer_download", _row(5)),
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from .port import LitePort
 
 UPLOAD_PREFIX = "IMS_upload_"  # the files Generate writes: never taken as a download
 PORTAL_SUFFIXES = (".json", ".zip")
+REGISTER_SUFFIXES = (".csv", ".xlsx")
 
 
 def run_button(book: Any, body: Callable[[LitePort], actions.Outcome | None], *,
@@ -47,9 +49,9 @@ def run_button(book: Any, body: Callable[[LitePort], actions.Outcome | None], *,
 
 def find_portal_file(port: LitePort, folder: Path, *, want_error_file: bool, skip: str | None = None
                      ) -> tuple[Path, PortalFile]:
-    """The file named on Home, else the newest download (or error file) in ``folder``."""
+    """The portal file named on Home, else the newest download (or error file) in ``folder``."""
     named = port.file_cell()
-    if named:
+    if named and Path(named).suffix.lower() in PORTAL_SUFFIXES:
         path = folder / Path(named).name
         if not path.is_file():
             raise InputError(f"{named}: not in Lite's Files ({folder}); import it there first")
@@ -72,6 +74,21 @@ def find_portal_file(port: LitePort, folder: Path, *, want_error_file: bool, ski
             return path, portal_file
     kind = "IMS error file" if want_error_file else "IMS download"
     raise InputError(f"no {kind} in Lite's Files ({folder}): import the portal's file there first")
+
+
+def find_register(port: LitePort, folder: Path) -> Path:
+    """The purchase register named on Home, else the newest .csv or .xlsx in ``folder``."""
+    named = port.file_cell()
+    if named and Path(named).suffix.lower() in REGISTER_SUFFIXES:
+        path = folder / Path(named).name
+        if not path.is_file():
+            raise InputError(f"{named}: not in Lite's Files ({folder}); import it there first")
+        return path
+    candidates = sorted((p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in REGISTER_SUFFIXES),
+                        key=lambda p: (p.stat().st_mtime, p.name), reverse=True) if folder.is_dir() else []
+    if not candidates:
+        raise InputError(f"no purchase register (.csv or .xlsx) in Lite's Files ({folder}): import it there first")
+    return candidates[0]
 
 
 def _is_wanted(portal_file: PortalFile, want_error_file: bool) -> bool:
@@ -124,5 +141,17 @@ def refresh_download(book: Any, folder: str | Path = DATA_FOLDER, *, port: LiteP
         path, download = find_portal_file(port, Path(folder), want_error_file=False,
                                           skip=port.home().source_file)
         return actions.refresh_book(port, download, path.name)
+
+    return run_button(book, body, port=port)
+
+
+def suggest_actions(book: Any, folder: str | Path = DATA_FOLDER, *, port: LitePort | None = None
+                    ) -> actions.Outcome | None:
+    """Reconcile with the purchase register: suggestions only (Lite cannot ask whether to set Status)."""
+    def body(port: LitePort) -> actions.Outcome:
+        from ..register import read_register  # python-calamine, for .xlsx registers
+
+        path = find_register(port, Path(folder))
+        return actions.reconcile_book(port, read_register(path), path.name, tolerance=Decimal("1.00"))
 
     return run_button(book, body, port=port)

@@ -1,9 +1,10 @@
 """The Lite workbook's main.py run as Lite runs it, without ims_xl installed: open, decide, validate,
-generate.
+generate, suggest actions.
 
 Run by the tests in a fresh CPython (``python -I -S flow.py CONFIG``) and under Pyodide in Node
 (config at /home/pyodide/flow.json). It prints one JSON line with what a user would see.
-CONFIG: {"main_py", "data" (Lite's Files folder), "sample", "site" (paths to add, may be empty)}.
+CONFIG: {"main_py", "data" (Lite's Files folder), "sample", "register", "site" (paths to add, may be
+empty)}.
 """
 
 import json
@@ -52,6 +53,7 @@ from ims_xl.lite import home  # noqa: E402
 data = config["data"]
 os.makedirs(data, exist_ok=True)
 shutil.copyfile(config["sample"], os.path.join(data, "returns_R1_27AAPFU0939F1ZV_102025.json"))
+shutil.copyfile(config["register"], os.path.join(data, "register.xlsx"))
 book = lite_book()
 buttons = {name: f for name, f in main.items() if hasattr(f, "__xlscript__")}
 
@@ -61,7 +63,8 @@ def press(script_name):
         buttons[script_name](book)
     else:
         action = {"open_downloaded_ims_json_file": main["ims"].open_json,
-                  "generate_json_file_to_upload": main["ims"].generate_json}.get(script_name)
+                  "generate_json_file_to_upload": main["ims"].generate_json,
+                  "suggest_actions": main["ims"].suggest_actions}.get(script_name)
         action(book, data) if action else buttons[script_name](book)
     return book.sheets["Home"].get(home.STATUS[0] + 1, home.STATUS[1] + 1)
 
@@ -78,6 +81,9 @@ statuses.append(press("validate_sheet"))
 type_in("B2B-CN", "status", "No Action")
 statuses.append(press("validate_sheet"))
 statuses.append(press("generate_json_file_to_upload"))
+statuses.append(press("suggest_actions"))
+first_b2b = [book.sheets["B2B"].get(FIRST_DATA_ROW, BY_SHEET["B2B"].index(field) + 1)
+             for field in ("match_result", "suggested_action")]
 uploads = sorted(name for name in os.listdir(data) if name.startswith("IMS_upload_"))
 upload = {}
 if uploads:
@@ -90,6 +96,7 @@ print(json.dumps({
     "buttons": {name: f.__xlscript__["button"] for name, f in buttons.items()},
     "statuses": statuses,
     "uploads": uploads,
+    "suggested": first_b2b,
     "upload_on_home": book.sheets["Home"].get(home.UPLOAD[0] + 1, home.UPLOAD[1] + 1),
     "sent": {key: [[r["inum"], r["action"], r.get("remarks")] for r in rows]
              for key, rows in upload.get("invdata", {}).items()},
