@@ -68,10 +68,11 @@ class MacroSetup:
 def write_book(target: str | os.PathLike[str] | io.BytesIO, state: BookState, *,
                macros: MacroSetup | None = None, findings: Mapping[str, tuple[int, int]] | None = None,
                recon: Mapping[str, tuple[int, Any]] | None = None, rows: bool = True,
-               created: datetime = TEMPLATE_CREATED) -> None:
+               created: datetime = TEMPLATE_CREATED, home_extras: HomeExtras | None = None) -> None:
     """Write a whole new workbook for ``state`` to a path or a binary stream.
 
     ``rows=False`` leaves the section sheets' data rows out (the file port streams them in).
+    ``home_extras``: see ``_write_home``.
     """
     options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                "strings_to_numbers": False, "in_memory": False}
@@ -90,7 +91,7 @@ def write_book(target: str | os.PathLike[str] | io.BytesIO, state: BookState, *,
     conf = book.add_worksheet(layout.XLWINGS_CONF) if macros is not None else None
 
     _write_lists(book, lists)
-    _write_home(book, home, state, styles, findings, recon, buttons=macros is not None)
+    _write_home(book, home, state, styles, findings, recon, buttons=macros is not None, extras=home_extras)
     for section in SECTIONS:
         entries = state.entries[section.key] if rows else []
         for offset, entry in enumerate(entries):
@@ -154,14 +155,24 @@ def _write_lists(book: xlsxwriter.Workbook, sheet: Worksheet) -> None:
     sheet.hide()
 
 
+HomeExtras = Callable[[xlsxwriter.Workbook, Worksheet], Mapping[Cell, tuple[Any, dict[str, Any] | None]]]
+
+
 def _write_home(book: xlsxwriter.Workbook, sheet: Worksheet, state: BookState, styles: _Styles,
                 findings: Mapping[str, tuple[int, int]] | None, recon: Mapping[str, tuple[int, Any]] | None,
-                *, buttons: bool) -> None:
-    """Home, top to bottom (constant_memory: every row is written once, in order)."""
+                *, buttons: bool, extras: HomeExtras | None = None) -> None:
+    """Home, top to bottom (constant_memory: every row is written once, in order).
+
+    ``extras`` (the Lite edition's) may add shapes and returns cells to write, each with its
+    format's properties; it stands in for the .xlsx's no-buttons note.
+    """
     for first, last, width in layout.HOME_WIDTHS:
         sheet.set_column(first - 1, last - 1, width)
     cells: dict[Cell, tuple[Any, Format | None]] = {layout.HOME_TITLE: ("IMS Offline Workbook (ims-xl)", styles.title)}
-    if not buttons:
+    if extras is not None:
+        for cell, (value, properties) in extras(book, sheet).items():
+            cells[cell] = (value, book.add_format(properties) if properties else None)
+    elif not buttons:
         cells[layout.BUTTON_TOP] = ("This .xlsx has no buttons: use the ims-xl command line, or open the .xlsm.",
                                     styles.help)
     values = codec.home_field_values(state.home)

@@ -121,6 +121,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("book", type=Path, metavar="BOOK")
     p.add_argument("--vba", action="store_true", help="also replace its VBA with this Python's xlwings version")
 
+    p = commands.add_parser("lite", help="write the macro-free workbook for xlwings Lite (no Python on the PC)")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="PATH.xlsx")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+
     p = commands.add_parser("demo", help="the whole flow on the bundled sample download")
     p.add_argument("directory", type=Path, nargs="?", default=Path("ims-xl-demo"), metavar="DIR")
     return parser
@@ -336,6 +340,13 @@ def _cmd_repoint(args: argparse.Namespace, console: _Console) -> int:
     return EXIT_OK
 
 
+def _cmd_lite(args: argparse.Namespace, console: _Console) -> int:
+    from .lite.build import write_for_cli
+
+    console.say(write_for_cli(args.output, force=args.force))
+    return EXIT_OK
+
+
 def _cmd_demo(args: argparse.Namespace, console: _Console) -> int:
     from .demo import run_demo
 
@@ -353,6 +364,7 @@ _COMMANDS = {
     "refresh": _cmd_refresh,
     "practice": _cmd_practice,
     "workbook": _cmd_workbook,
+    "lite": _cmd_lite,
     "demo": _cmd_demo,
     "doctor": _cmd_doctor,
     "repoint": _cmd_repoint,

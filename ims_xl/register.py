@@ -25,7 +25,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from python_calamine import CalamineError, CalamineWorkbook
 
 from .core.book import is_blank, parse_amount
@@ -430,6 +429,8 @@ def write_register_template(path: str | os.PathLike[str]) -> None:
     GSTIN and number columns are text (so "000123" keeps its zeros), dates show dd-mm-yyyy and
     amounts two decimals. The header row is frozen and Document Type has a dropdown.
     """
+    import xlsxwriter  # here only: xlwings Lite reads registers without it
+
     book = xlsxwriter.Workbook(os.fspath(path))
     book.set_properties({"title": "Purchase register for IMS reconciliation", "created": TEMPLATE_CREATED})
     sheet = book.add_worksheet(TEMPLATE_SHEET)

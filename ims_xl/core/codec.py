@@ -108,6 +108,14 @@ def section_row(entry: Entry) -> list[Any]:
     return [values.get(column.field) for column in entry.section.columns]
 
 
+def owned_positions(section: Section, fields: frozenset[str] | None) -> tuple[int, ...]:
+    """Columns a port writes on rows already on the sheet: the changed ones, or every column the
+    user does not type into (``fields`` None: the records themselves may have changed)."""
+    if fields is None:
+        return tuple(i for i, column in enumerate(section.columns) if not column.editable)
+    return tuple(i for i, column in enumerate(section.columns) if column.field in fields)
+
+
 def has_content(cells: Row, width: int | None = None) -> bool:
     return any(value not in (None, "") for value in (cells if width is None else cells[:width]))
 

@@ -161,7 +161,7 @@ class FilePort:
             edit = SheetEdit(clear_filter=self._clear_filters)
             loaded = self._loaded_rows.get(section.key, set())
             next_row = self._next_row.get(section.key, FIRST_DATA_ROW)
-            owned = _owned_positions(section, fields)
+            owned = codec.owned_positions(section, fields)
             record_position = section.index("record")
             kept = [e for e in state.entries[section.key] if e.row is not None and e.row in loaded]
             present = {e.row for e in kept if e.row is not None}
@@ -241,14 +241,6 @@ class FilePort:
 
 
 _ALL_POSITIONS = {section.key: tuple(range(len(section.columns))) for section in SECTIONS}
-
-
-def _owned_positions(section: Section, fields: frozenset[str] | None) -> tuple[int, ...]:
-    """Columns to write on rows already on the sheet: the changed ones, or every column the user
-    does not type into (``fields`` None: the records themselves may have changed)."""
-    if fields is None:
-        return tuple(i for i, column in enumerate(section.columns) if not column.editable)
-    return tuple(i for i, column in enumerate(section.columns) if column.field in fields)
 
 
 # --- saving ------------------------------------------------------------------------------------
