@@ -121,10 +121,22 @@ def validate_book(port: WorkbookPort, *, now: datetime | None = None) -> Outcome
     port.clear_filters()
     state = port.load()
     report = _validate_state(state)
-    _log(state, moment, "Validate", report.summary())
+    message = report.summary() + _missing_note(state)
+    _log(state, moment, "Validate", message)
     port.save(state, report, frozenset({"sheet_errors"}))
-    return Outcome(report.summary(), ok=not report.errors,
+    return Outcome(message, ok=not report.errors,
                    details=[problem.console_text() for problem in report.problems], report=report)
+
+
+def _missing_note(state: BookState) -> str:
+    """"; 2 downloaded records are no longer on the sheets (B2B 2) ..." when rows were deleted."""
+    missing = state.downloaded_missing()
+    if not missing:
+        return ""
+    count = sum(missing.values())
+    where = ", ".join(f"{sheet} {number:,}" for sheet, number in missing.items())
+    return (f"; {count:,} downloaded {'record is' if count == 1 else 'records are'} no longer on the sheets "
+            f"({where}): deleted rows send no decision; 'refresh' from the download brings them back")
 
 
 def _validate_state(state: BookState) -> Report:
@@ -148,7 +160,8 @@ def generate_upload(port: WorkbookPort, choose_target: Callable[[BookState, date
     report = _validate_state(state)
     if report.errors:
         message = (f"No upload file written: {len(report.errors):,} "
-                   f"{'error' if len(report.errors) == 1 else 'errors'} to fix first ({report.summary()})")
+                   f"{'error' if len(report.errors) == 1 else 'errors'} to fix first ({report.summary()})"
+                   + _missing_note(state))
         _log(state, moment, "Generate", message)
         port.save(state, report, frozenset({"sheet_errors"}))
         return Outcome(message, ok=False, details=[p.console_text() for p in report.problems], report=report)
@@ -163,6 +176,7 @@ def generate_upload(port: WorkbookPort, choose_target: Callable[[BookState, date
         message = f"Saved the upload JSON: {target}, {count:,} {'record' if count == 1 else 'records'}"
     else:
         message = f"No changes since the download; the upload file holds no records: {target}"
+    message += _missing_note(state)
     _log(state, moment, "Generate", message, target.name, digest)
     port.save(state, report, frozenset({"sheet_errors"}))
     return Outcome(message, details=[p.console_text() for p in report.warnings], output=target, report=report)

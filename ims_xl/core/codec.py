@@ -226,7 +226,8 @@ def _bind_visible_keys(section: Section, entries: list[Entry], visible: list[tup
     for entry, keys in zip(entries, visible, strict=True):
         if keys == entry.record.identity:
             continue
-        candidates = {id(record): record for record in records.get(keys, [])}
+        # Copies of one record (a copied row) are one candidate; two different records are not.
+        candidates = {jsonio.dumps(record.raw): record for record in records.get(keys, [])}
         if len(candidates) == 1:
             entry.record = next(iter(candidates.values()))
             entry.rebound = True
