@@ -80,10 +80,11 @@ def open_download(port: WorkbookPort, download: PortalFile, source_name: str, *,
     moment = now or datetime.now()
     if download.envelope == "error":
         raise InputError(f"{source_name}: this is a portal error file; open it with 'errors' "
-                         "(Open Downloaded Error JSON File)")
+                         "(Open Downloaded Error JSON File)", code="wrong-kind-of-file", file=source_name)
     typed = gstin.strip().upper() if gstin else None
     if typed and download.gstin and typed != download.gstin:
-        raise InputError(f"{source_name}: the download is for GSTIN {download.gstin}, not {typed}")
+        raise InputError(f"{source_name}: the download is for GSTIN {download.gstin}, not {typed}",
+                         code="gstin-mismatch", file=source_name)
     previous = port.load()
     state = BookState(
         home=Home(gstin=download.gstin or typed or previous.home.gstin,
@@ -231,7 +232,8 @@ def refresh_book(port: WorkbookPort, download: PortalFile, source_name: str, *,
 
     moment = now or datetime.now()
     if download.envelope == "error":
-        raise InputError(f"{source_name}: this is a portal error file, not a download")
+        raise InputError(f"{source_name}: this is a portal error file, not a download",
+                         code="wrong-kind-of-file", file=source_name)
     state = port.load()
     outcome = refresh(state, download, today=moment.strftime("%d-%m-%Y"))
     state.home.source_file = source_name

@@ -382,8 +382,10 @@ def _write_cell(sheet: Worksheet, r: int, c: int, value: Any, style: Format | No
         return
     if isinstance(value, str):
         if len(value) > CELL_TEXT_LIMIT:
-            place = f"{where[0]} row {where[1] + 1}" if where else sheet.name
-            raise InputError(f"{place}: a text of {len(value):,} characters is longer than an Excel cell holds")
+            sheet_name, row = (where[0], where[1] + 1) if where else (sheet.name, None)
+            place = f"{sheet_name} row {row}" if row else sheet_name
+            raise InputError(f"{place}: a text of {len(value):,} characters is longer than an Excel cell holds",
+                             code="text-too-long", sheet=sheet_name, row=row)
         sheet.write_string(r, c, value, style)  # never write_formula: portal text stays text
     elif isinstance(value, bool):
         sheet.write_boolean(r, c, value, style)

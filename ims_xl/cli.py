@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from . import __version__, actions
 from .core.book import BookState
@@ -57,34 +57,40 @@ def _parser() -> argparse.ArgumentParser:
         prog="ims-xl",
         description="GST IMS offline workbook: open the portal download, validate, generate the upload.")
     parser.add_argument("--version", action="version", version=f"ims-xl {__version__}")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
-    parser.add_argument("--debug", action="store_true", help="show Python tracebacks for unexpected errors")
+    _add_global_options(parser, default=False)
+    # The same options after the command ("ims-xl validate BOOK -q"). Their default there is SUPPRESS:
+    # a subcommand's defaults would otherwise overwrite a value given before the command.
+    after_command = argparse.ArgumentParser(add_help=False)
+    _add_global_options(after_command, default=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = commands.add_parser("open", help="portal download (.json/.zip) -> a new workbook")
+    def command(name: str, **options: Any) -> argparse.ArgumentParser:
+        return commands.add_parser(name, parents=[after_command], **options)
+
+    p = command("open", help="portal download (.json/.zip) -> a new workbook")
     p.add_argument("download", type=Path, metavar="DOWNLOAD")
     p.add_argument("-o", "--output", type=Path, metavar="BOOK",
                    help="workbook to write: .xlsm (with buttons) or .xlsx; default: beside the download")
     p.add_argument("--gstin", help="recipient GSTIN, when the download does not carry it")
     p.add_argument("--force", action="store_true", help="replace an existing workbook (a backup is kept)")
 
-    p = commands.add_parser("validate", help="clear filters, check every row, mark problems")
+    p = command("validate", help="clear filters, check every row, mark problems")
     p.add_argument("book", type=Path, metavar="BOOK")
 
-    p = commands.add_parser("generate", help="validate, then write the upload JSON")
+    p = command("generate", help="validate, then write the upload JSON")
     p.add_argument("book", type=Path, metavar="BOOK")
     p.add_argument("-o", "--output", type=Path, metavar="UPLOAD",
                    help="upload file; default: beside the book, named with the GSTIN and a timestamp")
 
-    p = commands.add_parser("summary", help="records by status, findings, ITC after your actions; writes nothing")
+    p = command("summary", help="records by status, findings, ITC after your actions; writes nothing")
     p.add_argument("book", type=Path, metavar="BOOK")
     p.add_argument("--json", action="store_true", help="one JSON object for scripts (see the README)")
 
-    p = commands.add_parser("errors", help="put a portal error file's messages on the rows")
+    p = command("errors", help="put a portal error file's messages on the rows")
     p.add_argument("error_file", type=Path, metavar="ERRORFILE")
     p.add_argument("book", type=Path, metavar="BOOK")
 
-    p = commands.add_parser("reconcile", help="match with the purchase register and suggest actions")
+    p = command("reconcile", help="match with the purchase register and suggest actions")
     p.add_argument("book", type=Path, metavar="BOOK")
     p.add_argument("register", type=Path, metavar="REGISTER")
     p.add_argument("--apply", action="store_true",
@@ -92,42 +98,48 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--tolerance", default="1.00", metavar="RUPEES",
                    help="largest difference per tax head that still matches (default 1.00)")
 
-    p = commands.add_parser("suppliers", help="the supplier follow-up pack: what to ask each supplier to fix")
+    p = command("suppliers", help="the supplier follow-up pack: what to ask each supplier to fix")
     p.add_argument("book", type=Path, metavar="BOOK")
     p.add_argument("-o", "--output", type=Path, metavar="OUT.xlsx",
                    help="workbook to write (a .csv for mail merge goes beside it); "
                         "default: beside the book, <book>_suppliers.xlsx")
 
-    p = commands.add_parser("refresh", help="take a newer download without losing your work")
+    p = command("refresh", help="take a newer download without losing your work")
     p.add_argument("book", type=Path, metavar="BOOK")
     p.add_argument("download", type=Path, metavar="DOWNLOAD")
 
-    p = commands.add_parser("practice", help="every client's download in a folder: open or refresh, validate, "
+    p = command("practice", help="every client's download in a folder: open or refresh, validate, "
                                              "a dashboard (Practice.xlsx)")
     p.add_argument("directory", type=Path, metavar="DIR")
     p.add_argument("--generate", action="store_true", help="write the upload for books with changes and no errors")
     p.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: the number of cores)")
 
-    p = commands.add_parser("workbook", help="write an empty macro workbook whose buttons use this Python")
+    p = command("workbook", help="write an empty macro workbook whose buttons use this Python")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="PATH")
     p.add_argument("--shipped", action="store_true",
                    help="name no interpreter path (xlwings' defaults apply): the copy under templates/")
     p.add_argument("--force", action="store_true", help="replace an existing file")
 
-    p = commands.add_parser("doctor", help="check this PC and a book: why the buttons do nothing, and the fix")
+    p = command("doctor", help="check this PC and a book: why the buttons do nothing, and the fix")
     p.add_argument("book", type=Path, nargs="?", metavar="BOOK")
 
-    p = commands.add_parser("repoint", help="point an existing book's buttons at this Python, keeping its data")
+    p = command("repoint", help="point an existing book's buttons at this Python, keeping its data")
     p.add_argument("book", type=Path, metavar="BOOK")
     p.add_argument("--vba", action="store_true", help="also replace its VBA with this Python's xlwings version")
 
-    p = commands.add_parser("lite", help="write the macro-free workbook for xlwings Lite (no Python on the PC)")
+    p = command("lite", help="write the macro-free workbook for xlwings Lite (no Python on the PC)")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="PATH.xlsx")
     p.add_argument("--force", action="store_true", help="replace an existing file")
 
-    p = commands.add_parser("demo", help="the whole flow on the bundled sample download")
+    p = command("demo", help="the whole flow on the bundled sample download")
     p.add_argument("directory", type=Path, nargs="?", default=Path("ims-xl-demo"), metavar="DIR")
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, default: Any) -> None:
+    parser.add_argument("-q", "--quiet", action="store_true", default=default, help="no progress lines on stderr")
+    parser.add_argument("--debug", action="store_true", default=default,
+                        help="show Python tracebacks for unexpected errors")
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -143,7 +155,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         with _guard(args):
             return _COMMANDS[args.command](args, console)
     except InputError as error:
-        print(f"ims-xl: error: {error}", file=err)
+        print(f"ims-xl: error: {error} [{error.code}]", file=err)  # the code for scripts and support
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("ims-xl: interrupted; nothing was half-written", file=err)
@@ -180,9 +192,9 @@ def _guard(args: argparse.Namespace) -> AbstractContextManager[None]:
 
 def _book(path: Path) -> Path:
     if not path.exists():
-        raise InputError(f"{path}: no such workbook")
+        raise InputError(f"{path}: no such workbook", code="no-such-workbook", file=path)
     if path.suffix.lower() not in (".xlsm", ".xlsx"):
-        raise InputError(f"{path}: expected an .xlsm or .xlsx workbook")
+        raise InputError(f"{path}: expected an .xlsm or .xlsx workbook", code="wrong-file-type", file=path)
     return path
 
 
@@ -190,10 +202,12 @@ def _cmd_open(args: argparse.Namespace, console: _Console) -> int:
     download_path: Path = args.download
     target: Path = args.output or download_path.with_suffix(".xlsm")
     if target.suffix.lower() not in (".xlsm", ".xlsx"):
-        raise InputError(f"{target}: the workbook must end in .xlsm (with buttons) or .xlsx")
+        raise InputError(f"{target}: the workbook must end in .xlsm (with buttons) or .xlsx",
+                         code="wrong-file-type", file=target)
     if target.exists() and not args.force:
         raise InputError(f"{target}: already exists; use --force to replace it (a backup is kept), "
-                         "or 'ims-xl refresh' to take a newer download without losing your work")
+                         "or 'ims-xl refresh' to take a newer download without losing your work",
+                         code="already-exists", file=target)
     console.progress(f"Reading {download_path.name}")
     download = read_portal_file(download_path)
     console.warn(download.warnings)
@@ -254,9 +268,10 @@ def _cmd_reconcile(args: argparse.Namespace, console: _Console) -> int:
     try:
         tolerance = Decimal(args.tolerance)
     except InvalidOperation:
-        raise InputError(f"--tolerance: {args.tolerance!r} is not an amount") from None
+        raise InputError(f"--tolerance: {args.tolerance!r} is not an amount",
+                         code="bad-option", field="--tolerance") from None
     if tolerance < 0:
-        raise InputError("--tolerance: cannot be negative")
+        raise InputError("--tolerance: cannot be negative", code="bad-option", field="--tolerance")
     port = FilePort(_book(args.book), progress=console.progress)
     console.progress(f"Reading {args.register.name}")
     register = read_register_file(args.register)
@@ -293,7 +308,7 @@ def _cmd_practice(args: argparse.Namespace, console: _Console) -> int:
     from .practice import run_practice
 
     if args.jobs is not None and args.jobs < 1:
-        raise InputError("-j: at least one worker")
+        raise InputError("-j: at least one worker", code="bad-option", field="-j")
     return run_practice(args.directory, generate=args.generate, jobs=args.jobs, say=console.say,
                         progress=console.progress, warn=lambda line: print(line, file=console.err, flush=True))
 
@@ -303,12 +318,12 @@ def _cmd_workbook(args: argparse.Namespace, console: _Console) -> int:
 
     target: Path = args.output
     if target.suffix.lower() != ".xlsm":
-        raise InputError(f"{target}: the workbook with buttons must end in .xlsm")
+        raise InputError(f"{target}: the workbook with buttons must end in .xlsm", code="wrong-file-type", file=target)
     if target.exists() and not args.force:
-        raise InputError(f"{target}: already exists; use --force to replace it")
+        raise InputError(f"{target}: already exists; use --force to replace it", code="already-exists", file=target)
     conf = {} if args.shipped else this_interpreter_conf()
     if not target.parent.exists():
-        raise InputError(f"{target.parent}: no such folder")
+        raise InputError(f"{target.parent}: no such folder", code="no-such-folder", file=target.parent)
     temporary = target.with_name(f".{target.name}.part")
     try:
         build_template(temporary, conf=conf)

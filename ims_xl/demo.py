@@ -54,7 +54,7 @@ def run_demo(directory: Path, say: Callable[[str], None], progress: Callable[[st
     generated = actions.generate_upload(
         FilePort(book, progress=progress), lambda state, moment: directory / actions.default_upload_name(state, moment))
     if not generated.ok:
-        raise InputError(f"demo: {generated.message}")
+        raise InputError(f"demo: {generated.message}", code="demo-failed")
     say(f"5. {generated.message}")
     impact = itc_impact(FilePort(book, progress=progress).load().all_entries())
     say(f"6. ITC after your actions: {impact.after_actions.total:,.2f} (change from this upload: "

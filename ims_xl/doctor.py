@@ -183,9 +183,9 @@ class _BookFacts:
 
 def _read_book(book: Path) -> _BookFacts:
     if not book.exists():
-        raise InputError(f"{book}: no such workbook")
+        raise InputError(f"{book}: no such workbook", code="no-such-workbook", file=book)
     if book.suffix.lower() not in (".xlsm", ".xlsx"):
-        raise InputError(f"{book}: expected an .xlsm or .xlsx workbook")
+        raise InputError(f"{book}: expected an .xlsm or .xlsx workbook", code="wrong-file-type", file=book)
     sheets = sheet_names(book)  # one line, exit 2, for a file that is not a workbook
     try:
         with zipfile.ZipFile(book) as archive:
@@ -193,7 +193,8 @@ def _read_book(book: Path) -> _BookFacts:
             written_by = _written_by(archive, names)
             project = archive.read(VBA_PART) if VBA_PART in names else None
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError) as error:
-        raise InputError(f"{book}: not an Excel workbook that can be read ({error})") from None
+        raise InputError(f"{book}: not an Excel workbook that can be read ({error})",
+                         code="not-a-workbook", file=book) from None
     vba_xlwings, vba_error = None, None
     if project is not None:
         try:

@@ -59,21 +59,24 @@ def write_follow_up(state: BookState, target: Path, *, book: Path | None = None)
         InputError: a target that is not .xlsx, is the book itself, or sits in a missing folder.
     """
     if target.suffix.lower() != ".xlsx":
-        raise InputError(f"{target}: the follow-up workbook must end in .xlsx")
+        raise InputError(f"{target}: the follow-up workbook must end in .xlsx", code="wrong-file-type", file=target)
     csv_target = mail_merge_path(target)
     if book is not None and _same_file(book, target):
-        raise InputError(f"{target}: that is the workbook itself; choose another name for the follow-up")
+        raise InputError(f"{target}: that is the workbook itself; choose another name for the follow-up",
+                         code="target-is-the-workbook", file=target)
     if book is not None and _same_file(book, csv_target):
-        raise InputError(f"{csv_target}: that is the workbook itself; choose another name for the follow-up")
+        raise InputError(f"{csv_target}: that is the workbook itself; choose another name for the follow-up",
+                         code="target-is-the-workbook", file=csv_target)
     if not target.parent.is_dir():
-        raise InputError(f"{target.parent}: no such folder")
+        raise InputError(f"{target.parent}: no such folder", code="no-such-folder", file=target.parent)
     suppliers = follow_up(state)
     try:
         with replacing(target) as book_part, replacing(csv_target) as csv_part:
             _write_workbook(book_part, suppliers)
             _write_csv(csv_part, suppliers)
     except PermissionError:
-        raise InputError(f"{target}: cannot be written (is it open in Excel?)") from None
+        raise InputError(f"{target}: cannot be written (is it open in Excel?)",
+                         code="cannot-write-file", file=target) from None
     documents = sum(len(supplier.documents) for supplier in suppliers)
     if not suppliers:
         message = f"No supplier needs follow-up (nothing rejected, pending, differing or missing): {target}"

@@ -43,16 +43,16 @@ def load_json_document(file: Path) -> Any:
     try:
         if file.is_file() and file.stat().st_size > MAX_JSON_BYTES:
             raise InputError(f"{name}: {file.stat().st_size / 2**20:,.0f} MB is too large to be an IMS file "
-                             f"(the limit is {MAX_JSON_BYTES >> 20} MB)")
+                             f"(the limit is {MAX_JSON_BYTES >> 20} MB)", code="file-too-large", file=name)
         data = file.read_bytes()
     except FileNotFoundError:
-        raise InputError(f"{file}: no such file") from None
+        raise InputError(f"{file}: no such file", code="no-such-file", file=file) from None
     except IsADirectoryError:
-        raise InputError(f"{file}: is a folder, not a file") from None
+        raise InputError(f"{file}: is a folder, not a file", code="is-a-folder", file=file) from None
     except OSError as error:
-        raise InputError(f"{file}: cannot be read ({error.strerror})") from None
+        raise InputError(f"{file}: cannot be read ({error.strerror})", code="cannot-read-file", file=file) from None
     if not data.strip():
-        raise InputError(f"{name}: the file is empty")
+        raise InputError(f"{name}: the file is empty", code="empty-file", file=name)
     if data[:4] == b"PK\x03\x04":
         name, data = _unzip_one_json(name, data)
     return _decode(name, data)
@@ -65,17 +65,19 @@ def _unzip_one_json(name: str, data: bytes) -> tuple[str, bytes]:
             jsons = [m for m in members if m.filename.lower().endswith(".json")] or members
             if len(jsons) != 1:
                 found = ", ".join(m.filename for m in members) or "nothing"
-                raise InputError(f"{name}: expected one JSON file in the zip, found {found}")
+                raise InputError(f"{name}: expected one JSON file in the zip, found {found}",
+                                 code="zip-not-one-json", file=name)
             member = jsons[0]
             declared = sum(m.file_size for m in members)
             if declared > MAX_JSON_BYTES:
                 raise InputError(f"{name}: the zip expands to {declared / 2**20:,.0f} MB, too large to be an IMS "
-                                 f"file (the limit is {MAX_JSON_BYTES >> 20} MB); nothing was read")
+                                 f"file (the limit is {MAX_JSON_BYTES >> 20} MB); nothing was read",
+                                 code="file-too-large", file=name)
             return f"{name}:{member.filename}", _read_bounded(archive, member, name)
     except zipfile.BadZipFile:
-        raise InputError(f"{name}: the zip file is damaged or incomplete") from None
+        raise InputError(f"{name}: the zip file is damaged or incomplete", code="bad-zip", file=name) from None
     except RuntimeError as error:  # encrypted members
-        raise InputError(f"{name}: cannot open the zip ({error})") from None
+        raise InputError(f"{name}: cannot open the zip ({error})", code="bad-zip", file=name) from None
 
 
 def _read_bounded(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str) -> bytes:
@@ -88,7 +90,7 @@ def _read_bounded(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str) 
             total += len(chunk)
             if total > MAX_JSON_BYTES:
                 raise InputError(f"{name}: {member.filename} expands to more than {MAX_JSON_BYTES >> 20} MB, too "
-                                 "large to be an IMS file; nothing was read")
+                                 "large to be an IMS file; nothing was read", code="file-too-large", file=name)
             chunks.append(chunk)
     return b"".join(chunks)
 
@@ -97,20 +99,22 @@ def _decode(name: str, data: bytes) -> Any:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError(f"{name}: not a JSON text file (is it a picture, a PDF or an Excel file?)") from None
+        raise InputError(f"{name}: not a JSON text file (is it a picture, a PDF or an Excel file?)",
+                         code="not-json-text", file=name) from None
     if not text.strip():
-        raise InputError(f"{name}: the file is empty")
+        raise InputError(f"{name}: the file is empty", code="empty-file", file=name)
     try:
         document = jsonio.loads(text)
     except jsonio.DuplicateKeyError as error:
         raise InputError(f"{name}: the key '{error.key}' appears twice in one object; the file was edited or "
-                         "damaged (reading it would silently drop one of them)") from None
+                         "damaged (reading it would silently drop one of them)",
+                         code="duplicate-key", file=name, field=error.key) from None
     except ValueError as error:
         message = str(error)
         reason = "the file is cut short (incomplete download?)" if _is_truncation(text, error) else message
-        raise InputError(f"{name}: not valid JSON: {reason}") from None
+        raise InputError(f"{name}: not valid JSON: {reason}", code="invalid-json", file=name) from None
     except RecursionError:
-        raise InputError(f"{name}: not an IMS file (nested too deeply)") from None
+        raise InputError(f"{name}: not an IMS file (nested too deeply)", code="json-too-deep", file=name) from None
     if _ESCAPED_SURROGATE.search(text):
         _refuse_lone_surrogates(name, document)
     return document
@@ -131,7 +135,8 @@ def _refuse_lone_surrogates(name: str, document: Any) -> None:
                 value.encode("utf-8")
             except UnicodeEncodeError:
                 raise InputError(f"{name}: {where}: the text holds a broken character (an unpaired UTF-16 "
-                                 "surrogate); the file was damaged") from None
+                                 "surrogate); the file was damaged",
+                                 code="broken-character", file=name, field=where) from None
 
 
 def _is_truncation(text: str, error: ValueError) -> bool:

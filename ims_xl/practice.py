@@ -263,10 +263,11 @@ def run_practice(directory: Path, *, generate: bool, jobs: int | None, say: Say,
                  warn: Say) -> int:
     """The ``practice`` command. ``say``: stdout; ``progress``: stderr unless quiet; ``warn``: stderr."""
     if not directory.is_dir():
-        raise InputError(f"{directory}: no such folder")
+        raise InputError(f"{directory}: no such folder", code="no-such-folder", file=directory)
     work, results = find_jobs(directory, generate)
     if not work and not results:
-        raise InputError(f"{directory}: no IMS downloads (.json or .zip) in this folder")
+        raise InputError(f"{directory}: no IMS downloads (.json or .zip) in this folder",
+                         code="no-downloads", file=directory)
     for refused in results:
         warn(f"ims-xl: {refused.download}: {refused.problem}")
     workers = max(1, min(jobs or os.cpu_count() or 1, len(work) or 1))

@@ -174,14 +174,22 @@ def read_register_file(path: str | os.PathLike[str]) -> RegisterFile:
         InputError: one line naming the file (and sheet), row and column of the first problem.
     """
     file = Path(path)
-    parts = [_read_sheet(rows, name) for name, rows in _read_sheets(file)]
+    parts = [_read_sheet(rows, name, _Place(file.name, sheet)) for name, sheet, rows in _read_sheets(file)]
     if len(parts) == 1:
         return parts[0]
     return RegisterFile(file.name, [entry for part in parts for entry in part.entries], sheets=parts)
 
 
-def _read_sheet(rows: list[list[Any]], name: str) -> RegisterFile:
-    header_row, positions = _find_header(rows, name)
+@dataclass(frozen=True)
+class _Place:
+    """Where a sheet's rows come from, for an InputError's place: the file and (Excel) the sheet."""
+
+    file: str
+    sheet: str | None
+
+
+def _read_sheet(rows: list[list[Any]], name: str, place: _Place) -> RegisterFile:
+    header_row, positions = _find_header(rows, name, place)
     result = RegisterFile(name, [], _layout_of(rows[header_row]))
     gstin_at = positions["supplier_gstin"]
     for index in range(header_row + 1, len(rows)):
@@ -195,7 +203,7 @@ def _read_sheet(rows: list[list[Any]], name: str) -> RegisterFile:
         if _text(values.get("reverse_charge") or "").lower() in _YES:
             result.reverse_charge_rows.append(index + 1)
             continue
-        result.entries.append(_entry(values, f"{name} row {index + 1}", index + 1))
+        result.entries.append(_entry(values, f"{name} row {index + 1}", index + 1, place))
     return result
 
 
@@ -212,21 +220,23 @@ def _layout_of(header: Sequence[Any]) -> str | None:
                  if all(_header_key(name) in found for name in layout.headers)), None)
 
 
-def _read_sheets(file: Path) -> list[tuple[str, list[list[Any]]]]:
-    """(name for messages, rows) of each sheet to read."""
+def _read_sheets(file: Path) -> list[tuple[str, str | None, list[list[Any]]]]:
+    """(name for messages, sheet name or None for a CSV, rows) of each sheet to read."""
     suffix = file.suffix.lower()
     if suffix not in (".csv", *_EXCEL_SUFFIXES):
-        raise InputError(f"{file.name}: expected a purchase register as .csv or .xlsx")
+        raise InputError(f"{file.name}: expected a purchase register as .csv or .xlsx",
+                         code="wrong-file-type", file=file.name)
     if not file.is_file():
-        raise InputError(f"{file}: no such file")
+        raise InputError(f"{file}: no such file", code="no-such-file", file=file)
     try:
-        return [(file.name, _csv_rows(file.read_bytes()))] if suffix == ".csv" else _excel_sheets(file)
+        return [(file.name, None, _csv_rows(file.read_bytes()))] if suffix == ".csv" else _excel_sheets(file)
     except OSError as error:
-        raise InputError(f"{file}: cannot be read ({error.strerror})") from None
+        raise InputError(f"{file}: cannot be read ({error.strerror})", code="cannot-read-file", file=file) from None
     except csv.Error as error:
-        raise InputError(f"{file.name}: not a readable CSV file ({error})") from None
+        raise InputError(f"{file.name}: not a readable CSV file ({error})", code="not-a-csv", file=file.name) from None
     except (CalamineError, ValueError) as error:
-        raise InputError(f"{file.name}: not a readable Excel workbook ({error})") from None
+        raise InputError(f"{file.name}: not a readable Excel workbook ({error})",
+                         code="not-a-workbook", file=file.name) from None
 
 
 def _csv_rows(data: bytes) -> list[list[Any]]:
@@ -240,15 +250,16 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
     return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
 
 
-def _excel_sheets(file: Path) -> list[tuple[str, list[list[Any]]]]:
+def _excel_sheets(file: Path) -> list[tuple[str, str | None, list[list[Any]]]]:
     book = CalamineWorkbook.from_path(str(file))
     # GSTN's GSTR-2 workbook (and Tally's export of it) opens with a help sheet; its registered
     # purchases are on "b2b" and "cdnr". Any other workbook: the first sheet.
     named = {name.strip().lower(): name for name in book.sheet_names}
     chosen = [named[key] for key in _GSTR2_SHEETS if key in named]
     if not chosen:
-        return [(file.name, _sheet_rows(book, book.sheet_names[0]))]
-    return [(f"{file.name}, sheet {name}", _sheet_rows(book, name)) for name in chosen]
+        first = book.sheet_names[0]
+        return [(file.name, first, _sheet_rows(book, first))]
+    return [(f"{file.name}, sheet {name}", name, _sheet_rows(book, name)) for name in chosen]
 
 
 def _sheet_rows(book: CalamineWorkbook, name: str) -> list[list[Any]]:
@@ -286,12 +297,13 @@ def _missing(positions: dict[str, int]) -> list[str]:
     return [column.header for column in COLUMNS if column.required and column.field not in positions]
 
 
-def _find_header(rows: list[list[Any]], name: str) -> tuple[int, dict[str, int]]:
+def _find_header(rows: list[list[Any]], name: str, place: _Place) -> tuple[int, dict[str, int]]:
     """The header row's index and the fields' column positions."""
     filled = [i for i, row in enumerate(rows[:_HEADER_SEARCH_ROWS]) if not all(is_blank(c) for c in row)]
     if not filled:
         raise InputError(f"{name}: the register is empty (expected a header row such as "
-                         f"{', '.join(column.header for column in COLUMNS)})")
+                         f"{', '.join(column.header for column in COLUMNS)})",
+                         code="empty-register", file=place.file, sheet=place.sheet)
     for i in filled:
         positions = _positions(rows[i])
         if not _missing(positions):
@@ -305,15 +317,17 @@ def _find_header(rows: list[list[Any]], name: str) -> tuple[int, dict[str, int]]
     expected = ", ".join(column.header for column in COLUMNS if column.required)
     raise InputError(f"{name} row {best + 1}: missing {noun} {', '.join(missing)}; "
                      f"the columns found are {found} (expected {expected}, or the names Tally, Busy and "
-                     "GSTR-2 exports use: see README 'Purchase register')")
+                     "GSTR-2 exports use: see README 'Purchase register')",
+                     code="missing-columns", file=place.file, sheet=place.sheet, row=best + 1)
 
 
-def _entry(values: dict[str, Any], where: str, row: int) -> RegisterEntry:
+def _entry(values: dict[str, Any], where: str, row: int, place: _Place) -> RegisterEntry:
     def read(field: str, parse: Callable[[Any], Any]) -> Any:
         try:
             return parse(values.get(field))
         except ValueError as error:
-            raise InputError(f"{where}, {_header_of(field)}: {error}") from None
+            raise InputError(f"{where}, {_header_of(field)}: {error}", code="bad-register-value", file=place.file,
+                             sheet=place.sheet, row=row, field=_header_of(field)) from None
 
     money = {field: read(field, _amount) for field in _MONEY_FIELDS}
     return RegisterEntry(

@@ -39,22 +39,25 @@ def repoint(book: Path, conf: dict[str, str], *, vba: bytes | None = None) -> No
     read, or has no ``xlwings.conf`` sheet.
     """
     if not book.exists():
-        raise InputError(f"{book}: no such workbook")
+        raise InputError(f"{book}: no such workbook", code="no-such-workbook", file=book)
     if book.suffix.lower() != ".xlsm":
-        raise InputError(f"{book}: only an .xlsm has buttons to repoint")
+        raise InputError(f"{book}: only an .xlsm has buttons to repoint", code="wrong-file-type", file=book)
     locks.refuse_if_open_elsewhere(book)
     with Package(book) as package:
         if layout.XLWINGS_CONF not in package.sheet_parts:
-            raise InputError(f"{book}: no {layout.XLWINGS_CONF} sheet; make a new book with 'ims-xl workbook'")
+            raise InputError(f"{book}: no {layout.XLWINGS_CONF} sheet; make a new book with 'ims-xl workbook'",
+                             code="sheet-missing", file=book, sheet=layout.XLWINGS_CONF)
         if vba is not None and VBA_PART not in package.zip.namelist():
-            raise InputError(f"{book}: has no VBA project to replace; make a new book with 'ims-xl workbook'")
+            raise InputError(f"{book}: has no VBA project to replace; make a new book with 'ims-xl workbook'",
+                             code="no-vba-project", file=book)
     edit = conf_edit(_conf_rows(book), conf)
     try:
         with replacing(book) as temporary:
             rewrite_package(book, temporary, {layout.XLWINGS_CONF: edit},
                             replace_parts={VBA_PART: vba} if vba is not None else None)
     except PermissionError as error:  # Windows: Excel holds the file open
-        raise InputError(f"{book}: cannot be replaced ({error.strerror}); is it open in Excel?") from None
+        raise InputError(f"{book}: cannot be replaced ({error.strerror}); is it open in Excel?",
+                         code="cannot-write-file", file=book) from None
 
 
 def conf_edit(rows: Sequence[Sequence[object]], values: dict[str, str]) -> SheetEdit:
@@ -78,7 +81,9 @@ def _conf_rows(book: Path) -> Sequence[Sequence[object]]:
         sheet = CalamineWorkbook.from_path(str(book)).get_sheet_by_name(layout.XLWINGS_CONF)
         rows: Sequence[Sequence[object]] = sheet.to_python(skip_empty_area=False)
     except (zipfile.BadZipFile, OSError, ValueError, KeyError) as error:
-        raise InputError(f"{book}: not a workbook that can be read ({error})") from None
+        raise InputError(f"{book}: not a workbook that can be read ({error})",
+                         code="not-a-workbook", file=book, sheet=layout.XLWINGS_CONF) from None
     except Exception as error:  # calamine's own error types
-        raise InputError(f"{book}: not a workbook that can be read ({error})") from None
+        raise InputError(f"{book}: not a workbook that can be read ({error})",
+                         code="not-a-workbook", file=book, sheet=layout.XLWINGS_CONF) from None
     return rows

@@ -236,6 +236,7 @@ def test_a_lock_file_is_a_problem_and_repoint_refuses(book: Path, lock_name: str
     code, out, err = run("repoint", str(book))
     assert code == 2
     assert err.startswith(f"ims-xl: error: {book.name}: the workbook is open in ") and lock_name in err
+    assert err.endswith(" [open-in-another-program]\n")
     assert book.read_bytes() == before
 
 
@@ -257,6 +258,7 @@ def test_a_missing_or_unreadable_book_is_one_line_and_exit_2(tmp_path: Path, con
     assert (code, out) == (2, "")
     assert len(err.splitlines()) == 1
     assert err.startswith((f"ims-xl: error: {target}: ", f"ims-xl: error: {target.name}: "))
+    assert err.endswith(" [no-such-workbook]\n" if content is None else " [not-a-workbook]\n")
 
 
 def test_windows_internet_mark_blocks_macros_until_unblocked(book: Path, tmp_path: Path) -> None:
@@ -363,9 +365,9 @@ def test_the_patcher_keeps_a_cells_style_and_fills_cells_without_references() ->
 
 def test_repoint_refuses_what_it_cannot_repoint(tmp_path: Path, sample_xlsx: Path) -> None:
     code, _, err = run("repoint", str(sample_xlsx))
-    assert (code, err) == (2, f"ims-xl: error: {sample_xlsx}: only an .xlsm has buttons to repoint\n")
+    assert (code, err) == (2, f"ims-xl: error: {sample_xlsx}: only an .xlsm has buttons to repoint [wrong-file-type]\n")
     code, _, err = run("repoint", str(tmp_path / "none.xlsm"))
-    assert code == 2 and re.fullmatch(r"ims-xl: error: .*none\.xlsm: no such workbook\n", err)
+    assert code == 2 and re.fullmatch(r"ims-xl: error: .*none\.xlsm: no such workbook \[no-such-workbook\]\n", err)
 
 
 @pytest.mark.libreoffice

@@ -55,8 +55,8 @@ def test_the_cli_refuses_a_macro_name_and_an_existing_file(workbook: Path) -> No
     assert main(["lite", "-o", str(workbook)], out=io.StringIO(), err=err) == 2
     assert err.getvalue().splitlines() == [
         f"ims-xl: error: {workbook.with_suffix('.xlsm')}: the xlwings Lite workbook must end in .xlsx (Lite runs no "
-        "macros)",
-        f"ims-xl: error: {workbook}: already exists; use --force to replace it",
+        "macros) [wrong-file-type]",
+        f"ims-xl: error: {workbook}: already exists; use --force to replace it [already-exists]",
     ]
 
 

@@ -100,7 +100,7 @@ def test_the_text_report_has_the_three_parts(sample_book: Path) -> None:
 def test_a_missing_book_is_one_line_and_exit_2(tmp_path: Path) -> None:
     code, out, err = run("-q", "summary", tmp_path / "nope.xlsm", "--json")
     assert code == 2 and out == ""
-    assert err.strip() == f"ims-xl: error: {tmp_path / 'nope.xlsm'}: no such workbook"
+    assert err.strip() == f"ims-xl: error: {tmp_path / 'nope.xlsm'}: no such workbook [no-such-workbook]"
 
 
 def test_a_file_that_is_not_a_book_is_refused(sample_json: Path) -> None:

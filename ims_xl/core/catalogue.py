@@ -113,3 +113,72 @@ def readme_table() -> str:
     lines = ["| code | severity | when |", "|---|---|---|"]
     lines += [f"| `{entry.code}` | {entry.severity.value} | {entry.explanation} |" for entry in _ENTRIES]
     return "\n".join(lines)
+
+
+# Why the tool refused its input (``InputError.code``): the command stops with exit code 2 and one
+# line, and writes nothing. A code never changes once released; the README's table is this one.
+INPUT_ERRORS: dict[str, str] = {
+    # Files and folders named on the command line (or in Lite's Files)
+    "no-such-file": "the download, error file or purchase register named does not exist",
+    "no-such-workbook": "the workbook named does not exist",
+    "no-such-folder": "the folder to read from or write into does not exist",
+    "is-a-folder": "a folder was named where a file is expected",
+    "cannot-read-file": "the operating system refused to read the file (permissions, a broken disk)",
+    "wrong-file-type": "the file name does not end the way the command needs (.xlsm, .xlsx, .json, .csv)",
+    "already-exists": "the file to write exists; `--force` replaces it (keeping a backup where the command says so)",
+    "target-is-the-workbook": "the file to write is the workbook itself",
+    "would-replace-other-file": "`generate -o` names an existing file that is not an upload ims-xl wrote",
+    "read-only": "the workbook, the file or its folder is marked read-only",
+    "cannot-write-file": "the file could not be replaced, usually because Excel has it open",
+    "open-in-another-program": "the workbook is open in Excel or LibreOffice (its lock file is beside it)",
+    "workbook-busy": "another ims-xl command is working on the workbook",
+    "changed-while-running": "the workbook was saved by another program while the command ran",
+    "bad-option": "a command-line option has a value the command cannot use (`--tolerance`, `-j`)",
+    "no-downloads": "`practice`: the folder holds no IMS download (.json or .zip)",
+    "not-in-lite-files": "xlwings Lite: the file named on Home, or any file of the kind needed, is not in Lite's Files",
+    "demo-failed": "`demo`: the bundled sample did not produce an upload (a bug: please report it)",
+    # Portal files: the download, the error file
+    "empty-file": "the portal file is empty",
+    "file-too-large": "the portal file, or what its zip expands to, is over the size limit (200 MB)",
+    "bad-zip": "the zip is damaged, incomplete or encrypted",
+    "zip-not-one-json": "the zip holds no JSON file, or more than one",
+    "not-json-text": "the file is not text (a picture, a PDF or an Excel file)",
+    "invalid-json": "the file is not valid JSON, or is cut short (an interrupted download)",
+    "json-too-deep": "the JSON is nested far deeper than any IMS file",
+    "duplicate-key": "a key appears twice in one JSON object (the file was edited or damaged)",
+    "broken-character": "a text holds half of a UTF-16 pair, which is no character",
+    "not-an-ims-file": "the JSON is not an IMS download, error file or upload (no sections the tool knows)",
+    "unexpected-json-shape": "a section, the envelope or the error report holds the wrong kind of JSON value",
+    "invalid-record": "a record misses a field the portal always sends, or a field has a value of the wrong kind",
+    "implausible-amount": "an amount has more than 13 digits before the decimal point",
+    "wrong-kind-of-file": "an error file or upload given where a download is needed, or the other way round",
+    "gstin-mismatch": "the portal file is for another GSTIN than the workbook (or than `--gstin`)",
+    "not-an-error-file": "the file given as an error file carries no error messages (is it the download?)",
+    # Workbooks
+    "not-a-workbook": "the file is not an Excel workbook that can be read (damaged, or another format)",
+    "workbook-too-large": "a part of the workbook expands far beyond any real workbook (damaged or hostile file)",
+    "not-an-ims-xl-workbook": "the workbook lacks the Home or section sheets ims-xl writes",
+    "sheet-missing": "a sheet the tool writes into (a section sheet, `xlwings.conf`) was deleted or renamed",
+    "unexpected-header": "a section sheet's header was changed, or its columns moved",
+    "stray-cell": "a sheet has a value far outside its table (Ctrl+End shows it in Excel)",
+    "row-without-record": "a row's hidden Portal Record is empty: rows can only come from a portal download",
+    "record-cell-changed": "a row's hidden Portal Record was edited and cannot be read",
+    "row-matches-two-records": "a document is on its sheet twice with different hidden records (a sort or copy "
+                               "went wrong)",
+    "unknown-section-sheet": "a row on Removed from Portal names a sheet that is not a section sheet",
+    "text-too-long": "a text is longer than an Excel cell holds (32,767 characters)",
+    "no-vba-project": "`repoint --vba`: the workbook has no VBA project to replace",
+    "workbook-has-records": "xlwings Lite: Open Downloaded JSON on a workbook that already holds records",
+    # The purchase register
+    "not-a-csv": "the register is not a CSV file that can be read (an Excel file renamed .csv?)",
+    "empty-register": "the register has no header row",
+    "missing-columns": "the register lacks a column the matching needs (GSTIN, number, date, amounts)",
+    "bad-register-value": "a register cell cannot be read (a date, an amount, a GSTIN)",
+}
+
+
+def input_errors_table() -> str:
+    """The README's table of the reasons the tool refuses input, as Markdown."""
+    lines = ["| code | when |", "|---|---|"]
+    lines += [f"| `{code}` | {explanation} |" for code, explanation in INPUT_ERRORS.items()]
+    return "\n".join(lines)

@@ -67,8 +67,9 @@ def _flag_label(value: bool | None) -> str | None:
     return None if value is None else ("Y" if value else "N")
 
 
-def section_row(entry: Entry) -> list[Any]:
-    """Cell values of an entry in the order of its section's columns."""
+def section_row(entry: Entry, *, with_record: bool = True) -> list[Any]:
+    """Cell values of an entry in the order of its section's columns. ``with_record=False`` leaves
+    the hidden record out (None): encoding it is most of the cost, and most saves do not write it."""
     record, model = entry.record, entry.record.model
     values: dict[str, Any] = {
         "original_number": record.original_number,
@@ -102,7 +103,7 @@ def section_row(entry: Entry) -> list[Any]:
         "books_tax": entry.books_tax,
         "match_result": entry.match_result or None,
         "refresh_note": entry.refresh_note or None,
-        "record": jsonio.dumps(record.raw),
+        "record": jsonio.dumps(record.raw) if with_record else None,
     }
     values.update(entry.declared)
     return [values.get(column.field) for column in entry.section.columns]
@@ -148,12 +149,15 @@ def _entry_from_row(section: Section, cells: Row, row: int, book: str) -> tuple[
     raw_text = value("record")
     if is_blank(raw_text):
         raise InputError(f"{where}: the hidden 'Portal Record' cell is empty; rows can only come from a "
-                         "portal download (to add a record, refresh from a newer download)")
+                         "portal download (to add a record, refresh from a newer download)",
+                         code="row-without-record", file=book, sheet=section.sheet, row=row, field="Portal Record")
     try:
         raw = jsonio.loads(str(raw_text))
     except ValueError:
-        raise InputError(f"{where}: the hidden 'Portal Record' cell was changed and cannot be read") from None
-    record = make_record(section, raw, where)
+        raise InputError(f"{where}: the hidden 'Portal Record' cell was changed and cannot be read",
+                         code="record-cell-changed", file=book, sheet=section.sheet, row=row,
+                         field="Portal Record") from None
+    record = make_record(section, raw, where, file=book, sheet=section.sheet, row=row)
     status = value("status")
     entry = Entry(
         record=record,
@@ -235,7 +239,7 @@ def _bind_visible_keys(section: Section, entries: list[Entry], visible: list[tup
             raise InputError(
                 f"{book}: sheet {section.sheet}, row {entry.row}: the document shown on this row is on the "
                 "sheet more than once with different hidden records; undo the last sort or copy, or delete "
-                "the extra row")
+                "the extra row", code="row-matches-two-records", file=book, sheet=section.sheet, row=entry.row)
         else:
             # No downloaded record has these keys: the user typed over a key cell. The portal's
             # record stays (it is what the upload must name) and the row says so.
@@ -305,12 +309,15 @@ def decode_removed(row: int, values: dict[str, Any], book: str) -> RemovedEntry:
     where = f"{book}: sheet {REMOVED_TABLE.sheet}, row {row}"
     section = BY_SHEET.get(str(values["sheet"]))
     if section is None:
-        raise InputError(f"{where}: {values['sheet']!r} is not a section sheet")
+        raise InputError(f"{where}: {values['sheet']!r} is not a section sheet",
+                         code="unknown-section-sheet", file=book, sheet=REMOVED_TABLE.sheet, row=row)
     try:
         raw = jsonio.loads(str(values["record"]))
     except ValueError:
-        raise InputError(f"{where}: the hidden 'Portal Record' cell cannot be read") from None
-    record = make_record(section, raw, where)
+        raise InputError(f"{where}: the hidden 'Portal Record' cell cannot be read",
+                         code="record-cell-changed", file=book, sheet=REMOVED_TABLE.sheet, row=row,
+                         field="Portal Record") from None
+    record = make_record(section, raw, where, file=book, sheet=REMOVED_TABLE.sheet, row=row)
     declared = {name: values[name] for name in DECLARED_FIELDS if not is_blank(values[name])}
     entry = Entry(record=record, status=values["status"], remarks=text_or_none(values["remarks"]),
                   itc=values["itc"], declared=declared)

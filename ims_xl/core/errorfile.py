@@ -37,10 +37,11 @@ def apply_error_file(state: BookState, error_file: PortalFile, name: str) -> Err
     has_messages = any(r.model.error_msg or r.model.error_cd for r in error_file.records)
     if error_file.error_report is None and not has_messages:
         raise InputError(f"{name}: not an IMS error file: no record carries an error_msg and there is no "
-                         "error_report (is this the download rather than the error file?)")
+                         "error_report (is this the download rather than the error file?)",
+                         code="not-an-error-file", file=name)
     if error_file.gstin and state.home.gstin and error_file.gstin != state.home.gstin:
         raise InputError(f"{name}: the error file is for GSTIN {error_file.gstin}, this workbook is for "
-                         f"{state.home.gstin}")
+                         f"{state.home.gstin}", code="gstin-mismatch", file=name)
     for entry in state.all_entries():
         entry.portal_errors = ""
     outcome = ErrorFileOutcome()
@@ -80,23 +81,27 @@ def _apply_error_report(state: BookState, report: dict[str, Any], outcome: Error
         if section is None or groups is None:
             continue
         if not isinstance(groups, list):
-            raise InputError(f"{name}: error_report.{key} should be a list, found {type(groups).__name__}")
+            raise InputError(f"{name}: error_report.{key} should be a list, found {type(groups).__name__}",
+                             code="unexpected-json-shape", file=name, field=f"error_report.{key}")
         by_document: dict[tuple[str, str], list[Entry]] = {}
         for entry in state.entries[section.key]:
             by_document.setdefault((entry.record.model.stin.upper(), entry.record.number.upper()), []).append(entry)
         for position, group in enumerate(groups, start=1):
             if not isinstance(group, dict):
-                raise InputError(f"{name}: error_report.{key} item {position} should be an object")
+                raise InputError(f"{name}: error_report.{key} item {position} should be an object",
+                                 code="unexpected-json-shape", file=name, field=f"error_report.{key}")
             supplier = str(group.get("stin") or group.get("ctin") or "").strip().upper()
             message = _message(group.get("error_cd"), group.get("error_msg"))
             documents = group.get("inv") or group.get("nt") or []
             if not isinstance(documents, list):
                 raise InputError(f"{name}: error_report.{key} item {position}: inv should be a list of documents, "
-                                 f"found {json_type_name(documents)}")
+                                 f"found {json_type_name(documents)}",
+                                 code="unexpected-json-shape", file=name, field=f"error_report.{key}")
             for number_in_group, document in enumerate(documents, start=1):
                 if not isinstance(document, dict):
                     raise InputError(f"{name}: error_report.{key} item {position}, document {number_in_group} "
-                                     f"should be an object with inum (or nt_num), found {json_type_name(document)}")
+                                     f"should be an object with inum (or nt_num), found {json_type_name(document)}",
+                                     code="unexpected-json-shape", file=name, field=f"error_report.{key}")
                 number = str(document.get("inum") or document.get("nt_num") or "").strip().upper()
                 period = document.get("rtnprd")
                 candidates = [e for e in by_document.get((supplier, number), [])

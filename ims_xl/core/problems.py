@@ -7,8 +7,10 @@ released), a severity, and where it is: section sheet, row and column. A validat
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -87,4 +89,28 @@ class Report(BaseModel):
 
 
 class InputError(Exception):
-    """A user's file or cell is not what the tool needs. The message is one line saying where."""
+    """A user's file or cell is not what the tool needs; the tool refuses it and writes nothing.
+
+    ``str(error)`` is the one-line message, which names the place in words. ``code`` is stable
+    (``catalogue.INPUT_ERRORS`` explains each); ``file``, ``sheet``, ``row`` (1-based) and ``field``
+    hold the place as data where the raising code knows it.
+    """
+
+    def __init__(self, message: str, *, code: str, file: str | os.PathLike[str] | None = None,
+                 sheet: str | None = None, row: int | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.file = None if file is None else os.fspath(file)
+        self.sheet = sheet
+        self.row = row
+        self.field = field
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only arguments: the default pickling (a worker process's result) would lose them.
+        return _rebuild_input_error, (self.message, self.code, self.file, self.sheet, self.row, self.field)
+
+
+def _rebuild_input_error(message: str, code: str, file: str | None, sheet: str | None, row: int | None,
+                         field: str | None) -> InputError:
+    return InputError(message, code=code, file=file, sheet=sheet, row=row, field=field)

@@ -242,10 +242,15 @@ def identity_of(section: Section, raw: dict[str, Any]) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def make_record(section: Section, raw: Any, where: str) -> Record:
-    """Check one raw record; a bad one raises InputError naming file, section, record and field."""
+def make_record(section: Section, raw: Any, where: str, *, file: str | None = None, sheet: str | None = None,
+                row: int | None = None) -> Record:
+    """Check one raw record; a bad one raises InputError naming file, section, record and field.
+
+    ``where`` names the record in the message; ``file``, ``sheet`` and ``row`` are the error's place as data.
+    """
     if not isinstance(raw, dict):
-        raise InputError(f"{where}: expected a record object, found {type(raw).__name__}")
+        raise InputError(f"{where}: expected a record object, found {type(raw).__name__}",
+                         code="invalid-record", file=file, sheet=sheet, row=row)
     raw = _shared_strings(raw, section.number_key)
     try:
         model = MODELS[section.key].__pydantic_validator__.validate_python(raw)  # type: ignore[attr-defined]
@@ -257,8 +262,9 @@ def make_record(section: Section, raw: Any, where: str) -> Record:
         message = first["msg"]
         if first["type"] == "missing":
             message = "is missing"
-        raise InputError(f"{where}{shown}, field {field_name}: {message}") from None
-    _refuse_implausible_amounts(model, raw, section, where)
+        raise InputError(f"{where}{shown}, field {field_name}: {message}",
+                         code="invalid-record", file=file, sheet=sheet, row=row, field=field_name) from None
+    _refuse_implausible_amounts(model, raw, section, where, file=file, sheet=sheet, row=row)
     return Record(section, raw, model)
 
 
@@ -266,14 +272,16 @@ _AMOUNT_FIELDS = ("val", "txval", "iamt", "camt", "samt", "cess", "decl_igst", "
 _AMOUNT_LIMIT = Decimal(10) ** 13  # 13 digits before the point and 2 after: what an Excel cell holds exactly
 
 
-def _refuse_implausible_amounts(model: PortalRecord, raw: dict[str, Any], section: Section, where: str) -> None:
+def _refuse_implausible_amounts(model: PortalRecord, raw: dict[str, Any], section: Section, where: str, *,
+                                file: str | None, sheet: str | None, row: int | None) -> None:
     for name in _AMOUNT_FIELDS:
         value = getattr(model, name)
         if value is not None and abs(value) >= _AMOUNT_LIMIT:
             label = raw.get(section.number_key) or raw.get("stin") or ""
             shown = f" ({label})" if label else ""
             raise InputError(f"{where}{shown}, field {name}: {value} is not an amount an invoice can carry "
-                             "(more than 13 digits before the decimal point)")
+                             "(more than 13 digits before the decimal point)",
+                             code="implausible-amount", file=file, sheet=sheet, row=row, field=name)
 
 
 def _shared_strings(raw: dict[str, Any], unique_key: str) -> dict[str, Any]:
@@ -324,7 +332,8 @@ def read_portal_object(document: Any, name: str) -> PortalFile:
     ``name`` is the file name used in messages.
     """
     if not isinstance(document, dict):
-        raise InputError(f"{name}: not an IMS file (expected a JSON object, found {_json_type(document)})")
+        raise InputError(f"{name}: not an IMS file (expected a JSON object, found {_json_type(document)})",
+                         code="not-an-ims-file", file=name)
     top = document
     if "data" in top and isinstance(top["data"], dict) and not _has_sections(top):
         top = {**{k: v for k, v in top.items() if k != "data"}, **top["data"]}
@@ -339,12 +348,13 @@ def read_portal_object(document: Any, name: str) -> PortalFile:
         if key in top:
             envelope, body = kind, top[key]
             if not isinstance(body, dict):
-                raise InputError(f"{name}: '{key}' should hold the sections, found {_json_type(body)}")
+                raise InputError(f"{name}: '{key}' should hold the sections, found {_json_type(body)}",
+                                 code="unexpected-json-shape", file=name, field=key)
             break
     if envelope == "bare" and not _has_sections(top):
         raise InputError(
-            f"{name}: not an IMS file (no imsDetails, imsDetailsErr, invdata or section keys such as b2b)"
-        )
+            f"{name}: not an IMS file (no imsDetails, imsDetailsErr, invdata or section keys such as b2b)",
+            code="not-an-ims-file", file=name)
 
     outside = _outside(top, *(key for key, _ in _ENVELOPES)) if envelope != "bare" else {
         k: v for k, v in top.items() if k.lower() not in _SECTION_LIKE_KEYS
@@ -363,9 +373,10 @@ def read_portal_object(document: Any, name: str) -> PortalFile:
         if value is None:
             continue
         if not isinstance(value, list):
-            raise InputError(f"{name}: section {key} should be a list of records, found {_json_type(value)}")
+            raise InputError(f"{name}: section {key} should be a list of records, found {_json_type(value)}",
+                             code="unexpected-json-shape", file=name, field=key)
         for position, raw in enumerate(value, start=1):
-            records.append(make_record(section, raw, f"{name}: section {key}, record {position}"))
+            records.append(make_record(section, raw, f"{name}: section {key}, record {position}", file=name))
     gstin = _gstin(top) or (_gstin(body) if isinstance(body, dict) else None)
     return PortalFile(envelope, records, gstin, _period(top), outside, warnings=warnings)
 

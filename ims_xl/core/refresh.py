@@ -114,16 +114,17 @@ def _check_download(state: BookState, download: PortalFile) -> None:
     # other row to "Removed from Portal".
     if download.envelope == "error":
         raise InputError(f"{_WHERE}: this is an IMS error file, not a download; open it with "
-                         "'Open Downloaded Error JSON File'")
+                         "'Open Downloaded Error JSON File'", code="wrong-kind-of-file")
     if download.envelope == "upload":
         raise InputError(f"{_WHERE}: this is an upload file, not a download; use the file from "
-                         "IMS Dashboard > Offline > Download JSON")
+                         "IMS Dashboard > Offline > Download JSON", code="wrong-kind-of-file")
     theirs, ours = download.gstin, state.home.gstin
     if is_blank(theirs) or is_blank(ours):
         return
     theirs, ours = str(theirs).strip().upper(), str(ours).strip().upper()
     if theirs != ours:
-        raise InputError(f"{_WHERE}: the download is for GSTIN {theirs}, this workbook is for {ours}")
+        raise InputError(f"{_WHERE}: the download is for GSTIN {theirs}, this workbook is for {ours}",
+                         code="gstin-mismatch")
 
 
 class _Unclaimed:

@@ -80,17 +80,19 @@ class FilePort:
     def _read(self) -> BookState:
         name = self.path.name
         if not self.path.exists():
-            raise InputError(f"{self.path}: no such workbook")
+            raise InputError(f"{self.path}: no such workbook", code="no-such-workbook", file=self.path)
         with Package(self.path) as package:
             missing = [sheet for sheet in (HOME, *(s.sheet for s in SECTIONS)) if sheet not in package.sheet_parts]
             if missing:
-                raise InputError(f"{name}: not an ims-xl workbook (no sheet {', '.join(missing)})")
+                raise InputError(f"{name}: not an ims-xl workbook (no sheet {', '.join(missing)})",
+                                 code="not-an-ims-xl-workbook", file=name, sheet=missing[0])
             for sheet, part in package.sheet_parts.items():
                 _check_extent(package, sheet, part, name)
         try:
             book = CalamineWorkbook.from_path(str(self.path))
         except Exception as error:  # calamine raises its own types for damaged zips and XML
-            raise InputError(f"{name}: not an Excel workbook that can be read ({_first_line(error)})") from None
+            raise InputError(f"{name}: not an Excel workbook that can be read ({_first_line(error)})",
+                             code="not-a-workbook", file=name) from None
         sheets = set(book.sheet_names)
         home = _grid(book, HOME)
         state = BookState(home=codec.decode_home(lambda cell: _at(home, cell)))
@@ -170,19 +172,23 @@ class FilePort:
             if not present:  # every row is new (Open in an existing book): start at the top
                 next_row = FIRST_DATA_ROW
             written: set[int] = set()
+            record_owned = record_position in owned
             for entry in state.entries[section.key]:
-                values = codec.section_row(entry)
-                if entry.row is None or entry.row not in present or entry.row in written:
+                row = entry.row
+                new_row = row is None or row not in present or row in written
+                values = codec.section_row(entry, with_record=new_row or record_owned or entry.rebound
+                                           or entry.write_inputs)
+                if row is None or new_row:
                     entry.row = next_row
                     next_row += 1
                     edit.set_row(entry.row, 1, values)
                     continue
-                written.add(entry.row)
+                written.add(row)
                 positions = _ALL_POSITIONS[section.key] if entry.write_inputs else owned
                 for position in positions:
-                    edit.set(entry.row, position + 1, values[position])
+                    edit.set(row, position + 1, values[position])
                 if entry.rebound:  # the hidden record follows the visible keys from now on
-                    edit.set(entry.row, record_position + 1, values[record_position])
+                    edit.set(row, record_position + 1, values[record_position])
             self._next_row[section.key] = next_row
             self._loaded_rows[section.key] = {e.row for e in state.entries[section.key] if e.row is not None}
             edits[section.sheet] = edit
@@ -288,7 +294,8 @@ def _check_extent(package: Package, sheet: str, part: str, book: str) -> None:
     columns = sum((ord(c) - 64) * 26 ** i for i, c in enumerate(reversed(last_column)))
     if columns * last_row > _CELL_LIMIT or columns > 2000:
         raise InputError(f"{book}: sheet {sheet} has a value in {last_column}{last_row}, far outside the tables; "
-                         "delete that cell (Ctrl+End shows it in Excel) and try again")
+                         "delete that cell (Ctrl+End shows it in Excel) and try again",
+                         code="stray-cell", file=book, sheet=sheet, row=last_row)
 
 
 def _check_headers(section: Section, rows: Sequence[Sequence[Any]], name: str) -> None:
@@ -298,7 +305,8 @@ def _check_headers(section: Section, rows: Sequence[Sequence[Any]], name: str) -
         if actual != column.header:
             raise InputError(
                 f"{name}: sheet {section.sheet}, column {column_letter(c + 1)}: expected the header "
-                f"'{column.header}', found '{actual}' (is this workbook from ims-xl?)")
+                f"'{column.header}', found '{actual}' (is this workbook from ims-xl?)",
+                code="unexpected-header", file=name, sheet=section.sheet, row=HEADER_ROW, field=column.header)
 
 
 def _first_line(error: BaseException) -> str:

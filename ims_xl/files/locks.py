@@ -70,7 +70,8 @@ def refuse_if_open_elsewhere(book: Path) -> None:
         return
     marker = next((p for p in excel_owner_files(book) if p.exists()), None) or libreoffice_lock_file(book)
     raise InputError(f"{book.name}: the workbook is {where}; close it there first and run the command again "
-                     f"(if it is not open anywhere, delete the leftover file {marker.name}); nothing was written")
+                     f"(if it is not open anywhere, delete the leftover file {marker.name}); nothing was written",
+                     code="open-in-another-program", file=book.name)
 
 
 # --- the tool's own lock -----------------------------------------------------------------------
@@ -108,12 +109,13 @@ def exclusive(book: Path, *, wait: float | None = None) -> Iterator[Path]:
                 _remove_if_unchanged(path, holder)
                 continue
             if time.monotonic() >= deadline:
-                raise InputError(_busy_message(book, holder)) from None
+                raise InputError(_busy_message(book, holder), code="workbook-busy", file=book.name) from None
             time.sleep(LOCK_POLL_SECONDS)
         except OSError as error:
             if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
                 raise InputError(f"{book.parent}: the folder is read-only; nothing was written "
-                                 "(the tool writes the new workbook and a backup beside the old one)") from None
+                                 "(the tool writes the new workbook and a backup beside the old one)",
+                                 code="read-only", file=book.parent) from None
             raise
     try:
         yield path
@@ -227,4 +229,5 @@ def refuse_if_changed(book: Path, at_load: Fingerprint | None) -> None:
     """Raise InputError when ``book`` is no longer what was loaded (someone saved meanwhile)."""
     if Fingerprint.of(book) != at_load:
         raise InputError(f"{book.name}: the workbook was changed on disk while this command ran (saved in Excel, "
-                         "or by another program); nothing was written: run the command again")
+                         "or by another program); nothing was written: run the command again",
+                         code="changed-while-running", file=book.name)

@@ -35,23 +35,23 @@ def refuse_unless_writable(book: Path) -> None:
     """The book (if it exists) and its folder must take a write; else one line, nothing written."""
     folder = book.parent
     if not folder.is_dir():
-        raise InputError(f"{folder}: no such folder")
+        raise InputError(f"{folder}: no such folder", code="no-such-folder", file=folder)
     if book.exists() and _read_only(book, folder=False):
         raise InputError(f"{book}: the workbook is read-only; nothing was written (clear its read-only mark, "
-                         "or work on a copy)")
+                         "or work on a copy)", code="read-only", file=book)
     if _read_only(folder, folder=True):
         raise InputError(f"{folder}: the folder is read-only; nothing was written (the tool writes the new "
-                         "workbook and a backup beside the old one)")
+                         "workbook and a backup beside the old one)", code="read-only", file=folder)
 
 
 def refuse_unless_folder_writable(target: Path) -> None:
     folder = target.parent
     if not folder.is_dir():
-        raise InputError(f"{folder}: no such folder")
+        raise InputError(f"{folder}: no such folder", code="no-such-folder", file=folder)
     if _read_only(folder, folder=True):
-        raise InputError(f"{folder}: the folder is read-only; nothing was written")
+        raise InputError(f"{folder}: the folder is read-only; nothing was written", code="read-only", file=folder)
     if target.exists() and _read_only(target, folder=False):
-        raise InputError(f"{target}: the file is read-only; nothing was written")
+        raise InputError(f"{target}: the file is read-only; nothing was written", code="read-only", file=target)
 
 
 def refuse_bad_upload_target(target: Path, book: Path) -> None:
@@ -61,14 +61,16 @@ def refuse_bad_upload_target(target: Path, book: Path) -> None:
     """
     if _same_file(target, book):
         raise InputError(f"{target}: that is the workbook itself; give the upload file another name, "
-                         "ending in .json; nothing was written")
+                         "ending in .json; nothing was written", code="target-is-the-workbook", file=target)
     if target.suffix.lower() in _WORKBOOK_OR_ARCHIVE:
-        raise InputError(f"{target}: the upload file must end in .json, not {target.suffix}; nothing was written")
+        raise InputError(f"{target}: the upload file must end in .json, not {target.suffix}; nothing was written",
+                         code="wrong-file-type", file=target)
     if target.is_dir():
-        raise InputError(f"{target}: is a folder; name the upload file, ending in .json")
+        raise InputError(f"{target}: is a folder; name the upload file, ending in .json",
+                         code="is-a-folder", file=target)
     if target.exists() and not is_tool_upload(target):
         raise InputError(f"{target}: already exists and is not an upload file written by ims-xl (a portal download?); "
-                         "choose another name; nothing was written")
+                         "choose another name; nothing was written", code="would-replace-other-file", file=target)
     refuse_unless_folder_writable(target)
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.sax.saxutils import escape
@@ -34,6 +35,7 @@ _RATIO_LIMIT = 200  # deflated XML reaches ~10-20x; far more is a zip bomb
 _SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData\b[^>]*>")
 _ROW_NUMBER = re.compile(rb'\br="(\d+)"')
 _CELL = re.compile(rb"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
+_CELL_START = re.compile(rb'<c(?=[\s>/])(?:\s+r="([A-Z]+)\d+")?')
 _CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _CELL_STYLE = re.compile(rb'\bs="(\d+)"')
 _COL = re.compile(rb"<col\b([^>]*?)/?>")
@@ -76,7 +78,8 @@ class Package:
         try:
             self.zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError, ValueError) as error:
-            raise InputError(f"{path.name}: not an Excel workbook that can be read ({error})") from None
+            raise InputError(f"{path.name}: not an Excel workbook that can be read ({error})",
+                             code="not-a-workbook", file=path.name) from None
         total = 0
         for info in self.zip.infolist():
             total += info.file_size
@@ -85,7 +88,8 @@ class Package:
             if too_big or total > PACKAGE_LIMIT:
                 self.zip.close()
                 raise InputError(f"{path.name}: the part {info.filename} would expand to {info.file_size:,} bytes; "
-                                 "this is not a workbook the tool will open (damaged or hostile file)")
+                                 "this is not a workbook the tool will open (damaged or hostile file)",
+                                 code="workbook-too-large", file=path.name)
         self.sheet_parts = self._sheet_parts()
 
     def close(self) -> None:
@@ -101,7 +105,8 @@ class Package:
         with self.zip.open(name) as stream:
             data = stream.read(PART_LIMIT + 1)
         if len(data) > PART_LIMIT:
-            raise InputError(f"{self.path.name}: the part {name} is larger than it declares")
+            raise InputError(f"{self.path.name}: the part {name} is larger than it declares",
+                             code="workbook-too-large", file=self.path.name)
         return data
 
     def _sheet_parts(self) -> dict[str, str]:
@@ -110,7 +115,8 @@ class Package:
             workbook = self.read("xl/workbook.xml")
             rels = self.read("xl/_rels/workbook.xml.rels")
         except KeyError:
-            raise InputError(f"{self.path.name}: not an Excel workbook (no xl/workbook.xml)") from None
+            raise InputError(f"{self.path.name}: not an Excel workbook (no xl/workbook.xml)",
+                             code="not-a-workbook", file=self.path.name) from None
         targets = {}
         for match in re.finditer(rb"<Relationship\b([^>]*)/?>", rels):
             attributes = dict(_ATTRIBUTE.findall(match.group(1)))
@@ -144,7 +150,8 @@ def rewrite_package(source: Path, target: Path, edits: Mapping[str, SheetEdit],
             part = package.sheet_parts.get(sheet)
             if not part or part not in package.zip.namelist():
                 raise InputError(f"{source.name}: the sheet '{sheet}' is missing; it is the tool's own sheet "
-                                 "(restore it from a backup, or open the download into a new workbook)")
+                                 "(restore it from a backup, or open the download into a new workbook)",
+                                 code="sheet-missing", file=source.name, sheet=sheet)
             if edit:
                 by_part[part] = (sheet, edit)
         for info in package.zip.infolist():
@@ -218,6 +225,44 @@ def patch_sheet(xml: bytes, edit: SheetEdit) -> bytes:
 
 
 def _patch_row(content: bytes, row: int, values: dict[int, Value], column_styles: dict[int, int]) -> bytes:
+    """A row's cells with ``values`` set: each named cell replaced (keeping its style) or inserted in
+    column order; every other cell's bytes as they were."""
+    starts: list[int] = []
+    columns: list[int] = []
+    previous = 0
+    for match in _CELL_START.finditer(content):
+        letters = match.group(1)
+        if letters is None and b' r="' in content[match.start():content.index(b">", match.start())]:
+            return _patch_row_slowly(content, row, values, column_styles)  # "r" not the first attribute
+        column = _column_number(letters) if letters else previous + 1
+        starts.append(match.start())
+        columns.append(column)
+        previous = column
+    ends = [*starts[1:], len(content)]
+    pending = sorted(values.items())
+    out: list[bytes] = []
+    position, k = 0, 0
+    for start, end, column in zip(starts, ends, columns, strict=True):
+        while k < len(pending) and pending[k][0] < column:
+            out += (content[position:start], _cell(row, pending[k][0], pending[k][1],
+                                                   column_styles.get(pending[k][0])))
+            position = start
+            k += 1
+        if k < len(pending) and pending[k][0] == column:
+            tag = content[start:content.index(b">", start) + 1]
+            style = _CELL_STYLE.search(tag)
+            out += (content[position:start], _cell(row, column, pending[k][1], int(style.group(1)) if style else None))
+            position = end
+            k += 1
+        if k == len(pending):
+            break
+    out.append(content[position:])
+    out += (_cell(row, column, value, column_styles.get(column)) for column, value in pending[k:])
+    return b"".join(out)
+
+
+def _patch_row_slowly(content: bytes, row: int, values: dict[int, Value], column_styles: dict[int, int]) -> bytes:
+    """``_patch_row`` for cells whose attributes come in another order: every cell parsed."""
     cells: list[tuple[int, bytes]] = []
     previous = 0
     for match in _CELL.finditer(content):
@@ -243,13 +288,23 @@ def _patch_row(content: bytes, row: int, values: dict[int, Value], column_styles
     return b"".join(out)
 
 
+@lru_cache(maxsize=4096)
+def _column_number(letters: bytes) -> int:
+    return column_number(letters.decode())
+
+
+@lru_cache(maxsize=4096)
+def _letters(column: int) -> str:
+    return column_letter(column)
+
+
 def _new_row(row: int, values: dict[int, Value], column_styles: dict[int, int]) -> bytes:
     cells = b"".join(_cell(row, column, value, column_styles.get(column)) for column, value in sorted(values.items()))
     return b'<row r="%d">%s</row>' % (row, cells)
 
 
 def _cell(row: int, column: int, value: Value, style: int | None) -> bytes:
-    reference = f'r="{column_letter(column)}{row}"'
+    reference = f'r="{_letters(column)}{row}"'
     styled = f'{reference} s="{style}"' if style else reference
     if value is None or value == "":
         return f"<c {styled}/>".encode() if style else b""

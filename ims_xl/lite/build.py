@@ -188,11 +188,12 @@ def write_lite_workbook(path: str | Path) -> Path:
 def write_for_cli(path: Path, *, force: bool) -> str:
     """``ims-xl lite -o PATH``: check the target, write the workbook, say what was done."""
     if path.suffix.lower() != ".xlsx":
-        raise InputError(f"{path}: the xlwings Lite workbook must end in .xlsx (Lite runs no macros)")
+        raise InputError(f"{path}: the xlwings Lite workbook must end in .xlsx (Lite runs no macros)",
+                         code="wrong-file-type", file=path)
     if path.exists() and not force:
-        raise InputError(f"{path}: already exists; use --force to replace it")
+        raise InputError(f"{path}: already exists; use --force to replace it", code="already-exists", file=path)
     if not path.parent.exists():
-        raise InputError(f"{path.parent}: no such folder")
+        raise InputError(f"{path.parent}: no such folder", code="no-such-folder", file=path.parent)
     write_lite_workbook(path)
     return (f"Wrote {path}: open it in Excel with the xlwings Lite add-in; its buttons run the ims_xl "
             f"copy inside it (requirements: {', '.join(line.split()[0] for line in REQUIREMENTS.splitlines())})")

@@ -54,11 +54,13 @@ def find_portal_file(port: LitePort, folder: Path, *, want_error_file: bool, ski
     if named and Path(named).suffix.lower() in PORTAL_SUFFIXES:
         path = folder / Path(named).name
         if not path.is_file():
-            raise InputError(f"{named}: not in Lite's Files ({folder}); import it there first")
+            raise InputError(f"{named}: not in Lite's Files ({folder}); import it there first",
+                             code="not-in-lite-files", file=named)
         portal_file = read_portal_file(path)
         if not _is_wanted(portal_file, want_error_file):
             kind = {"error": "an error file", "upload": "an upload file"}.get(portal_file.envelope, "a download")
-            raise InputError(f"{named}: this is {kind}; press the other button, or name another file on Home")
+            raise InputError(f"{named}: this is {kind}; press the other button, or name another file on Home",
+                             code="wrong-kind-of-file", file=named)
         return path, portal_file
     candidates = sorted(
         (p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in PORTAL_SUFFIXES
@@ -73,7 +75,8 @@ def find_portal_file(port: LitePort, folder: Path, *, want_error_file: bool, ski
         if _is_wanted(portal_file, want_error_file):
             return path, portal_file
     kind = "IMS error file" if want_error_file else "IMS download"
-    raise InputError(f"no {kind} in Lite's Files ({folder}): import the portal's file there first")
+    raise InputError(f"no {kind} in Lite's Files ({folder}): import the portal's file there first",
+                     code="not-in-lite-files")
 
 
 def find_register(port: LitePort, folder: Path) -> Path:
@@ -82,12 +85,14 @@ def find_register(port: LitePort, folder: Path) -> Path:
     if named and Path(named).suffix.lower() in REGISTER_SUFFIXES:
         path = folder / Path(named).name
         if not path.is_file():
-            raise InputError(f"{named}: not in Lite's Files ({folder}); import it there first")
+            raise InputError(f"{named}: not in Lite's Files ({folder}); import it there first",
+                             code="not-in-lite-files", file=named)
         return path
     candidates = sorted((p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in REGISTER_SUFFIXES),
                         key=lambda p: (p.stat().st_mtime, p.name), reverse=True) if folder.is_dir() else []
     if not candidates:
-        raise InputError(f"no purchase register (.csv or .xlsx) in Lite's Files ({folder}): import it there first")
+        raise InputError(f"no purchase register (.csv or .xlsx) in Lite's Files ({folder}): import it there first",
+                         code="not-in-lite-files")
     return candidates[0]
 
 
@@ -102,7 +107,8 @@ def open_json(book: Any, folder: str | Path = DATA_FOLDER, *, port: LitePort | N
         if current.all_entries():
             raise InputError(
                 f"this workbook already holds {len(current.all_entries()):,} records; to keep your work use "
-                "'Refresh from Newer Download', or open the download in a fresh copy of the workbook")
+                "'Refresh from Newer Download', or open the download in a fresh copy of the workbook",
+                code="workbook-has-records")
         path, download = find_portal_file(port, Path(folder), want_error_file=False)
         return actions.open_download(port, download, path.name)
 
