@@ -174,21 +174,21 @@ class FilePort:
             written: set[int] = set()
             record_owned = record_position in owned
             for entry in state.entries[section.key]:
-                row = entry.row
-                new_row = row is None or row not in present or row in written
+                at = entry.row
+                new_row = at is None or at not in present or at in written
                 values = codec.section_row(entry, with_record=new_row or record_owned or entry.rebound
                                            or entry.write_inputs)
-                if row is None or new_row:
+                if at is None or new_row:
                     entry.row = next_row
                     next_row += 1
                     edit.set_row(entry.row, 1, values)
                     continue
-                written.add(row)
+                written.add(at)
                 positions = _ALL_POSITIONS[section.key] if entry.write_inputs else owned
                 for position in positions:
-                    edit.set(row, position + 1, values[position])
+                    edit.set(at, position + 1, values[position])
                 if entry.rebound:  # the hidden record follows the visible keys from now on
-                    edit.set(row, record_position + 1, values[record_position])
+                    edit.set(at, record_position + 1, values[record_position])
             self._next_row[section.key] = next_row
             self._loaded_rows[section.key] = {e.row for e in state.entries[section.key] if e.row is not None}
             edits[section.sheet] = edit
