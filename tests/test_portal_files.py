@@ -84,59 +84,71 @@ def test_sections_outside_the_eight_are_skipped(tmp_path: Path) -> None:
 
 # --- bad input: one line naming the file and where -------------------------------------------
 
-def message_for(path: Path) -> str:
+def error_for(path: Path) -> InputError:
     with pytest.raises(InputError) as caught:
         read_portal_file(path)
-    text = str(caught.value)
-    assert "\n" not in text
-    return text
+    assert "\n" not in str(caught.value)
+    return caught.value
+
+
+def message_for(path: Path, code: str) -> str:
+    """The one-line message, after checking the stable code (catalogue.INPUT_ERRORS)."""
+    error = error_for(path)
+    assert error.code == code, str(error)
+    return str(error)
 
 
 def test_truncated_json(tmp_path: Path) -> None:
     path = tmp_path / "cut.json"
     path.write_text(SAMPLE.read_text()[:500])
-    assert message_for(path).startswith("cut.json: not valid JSON: the file is cut short")
+    assert message_for(path, "invalid-json").startswith("cut.json: not valid JSON: the file is cut short")
 
 
 def test_not_json(tmp_path: Path) -> None:
     path = tmp_path / "notes.json"
     path.write_text("hello there")
-    assert message_for(path).startswith("notes.json: not valid JSON")
+    assert message_for(path, "invalid-json").startswith("notes.json: not valid JSON")
 
 
 def test_a_picture(tmp_path: Path) -> None:
     path = tmp_path / "scan.json"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
-    assert "not a JSON text file" in message_for(path)
+    assert "not a JSON text file" in message_for(path, "not-json-text")
 
 
 def test_an_empty_file(tmp_path: Path) -> None:
     path = tmp_path / "empty.json"
     path.write_bytes(b"")
-    assert message_for(path) == "empty.json: the file is empty"
+    assert message_for(path, "empty-file") == "empty.json: the file is empty"
 
 
 def test_a_missing_file(tmp_path: Path) -> None:
-    assert message_for(tmp_path / "nope.json").endswith("nope.json: no such file")
+    assert message_for(tmp_path / "nope.json", "no-such-file").endswith("nope.json: no such file")
 
 
 def test_wrong_shapes(tmp_path: Path) -> None:
-    assert "expected a JSON object, found a list" in message_for(write(tmp_path, [1, 2]))
-    assert "no imsDetails" in message_for(write(tmp_path, {"hello": 1}))
-    assert "section b2b should be a list" in message_for(write(tmp_path, {"imsDetails": {"b2b": {"x": 1}}}))
-    assert "expected a record object" in message_for(write(tmp_path, {"imsDetails": {"b2b": [7]}}))
+    assert "expected a JSON object, found a list" in message_for(write(tmp_path, [1, 2]), "not-an-ims-file")
+    assert "no imsDetails" in message_for(write(tmp_path, {"hello": 1}), "not-an-ims-file")
+    assert "section b2b should be a list" in message_for(
+        write(tmp_path, {"imsDetails": {"b2b": {"x": 1}}}), "unexpected-json-shape")
+    assert "expected a record object" in message_for(write(tmp_path, {"imsDetails": {"b2b": [7]}}), "invalid-record")
 
 
 def test_wrong_types_name_section_record_and_field(tmp_path: Path) -> None:
     bad_date = raw_record("b2b", idt="2025-10-04")
-    text = message_for(write(tmp_path, {"imsDetails": {"b2b": [raw_record("b2b"), bad_date]}}, "d.json"))
+    text = message_for(write(tmp_path, {"imsDetails": {"b2b": [raw_record("b2b"), bad_date]}}, "d.json"),
+                       "invalid-record")
     assert text.startswith("d.json: section b2b, record 2 (DOC-1), field idt:")
     assert "dd-mm-yyyy" in text
+    error = error_for(tmp_path / "d.json")
+    assert (error.code, error.file, error.field) == ("invalid-record", "d.json", "idt")
     missing = raw_record("b2bcn", txval=None)
     assert "record 1 (DOC-1), field txval: is missing" in message_for(
-        write(tmp_path, {"imsDetails": {"b2bcn": [missing]}}))
-    assert "field val" in message_for(write(tmp_path, {"imsDetails": {"b2b": [raw_record("b2b", val="lots")]}}))
-    assert "field action" in message_for(write(tmp_path, {"imsDetails": {"b2b": [raw_record("b2b", action="X")]}}))
+        write(tmp_path, {"imsDetails": {"b2bcn": [missing]}}), "invalid-record")
+    assert "field val" in message_for(
+        write(tmp_path, {"imsDetails": {"b2b": [raw_record("b2b", val="lots")]}}), "invalid-record")
+    assert "field action" in message_for(
+        write(tmp_path, {"imsDetails": {"b2b": [raw_record("b2b", action="X")]}}), "invalid-record")
 
 
 def test_a_zip_with_two_files_is_refused(tmp_path: Path) -> None:
@@ -144,13 +156,13 @@ def test_a_zip_with_two_files_is_refused(tmp_path: Path) -> None:
     with zipfile.ZipFile(archive, "w") as zipped:
         zipped.writestr("a.json", "{}")
         zipped.writestr("b.json", "{}")
-    assert "expected one JSON file in the zip, found a.json, b.json" in message_for(archive)
+    assert "expected one JSON file in the zip, found a.json, b.json" in message_for(archive, "zip-not-one-json")
 
 
 def test_a_damaged_zip(tmp_path: Path) -> None:
     path = tmp_path / "bad.zip"
     path.write_bytes(b"PK\x03\x04" + b"\x00" * 20)
-    assert "damaged or incomplete" in message_for(path)
+    assert "damaged or incomplete" in message_for(path, "bad-zip")
 
 
 def test_json_dumps_keeps_decimal_digits() -> None:

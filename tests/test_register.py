@@ -44,12 +44,18 @@ def write_xlsx(tmp_path: Path, rows: list[list[Any]], name: str = "register.xlsx
     return path
 
 
-def input_error(path: Path) -> str:
+def refusal(path: Path) -> InputError:
     with pytest.raises(InputError) as caught:
         read_register(path)
-    message = str(caught.value)
-    assert "\n" not in message
-    return message
+    assert "\n" not in str(caught.value)
+    return caught.value
+
+
+def input_error(path: Path, code: str) -> str:
+    """The one-line message, after checking the stable code (catalogue.INPUT_ERRORS)."""
+    error = refusal(path)
+    assert error.code == code, str(error)
+    return str(error)
 
 
 # --- CSV --------------------------------------------------------------------------------------
@@ -150,43 +156,52 @@ def test_a_register_read_from_file_reconciles_with_ims(tmp_path: Path) -> None:
 def test_an_impossible_date_names_file_row_and_column(tmp_path: Path) -> None:
     path = write_csv(tmp_path, HEADER, f"{SUPPLIER},A1,01-05-2025,,100,18,0,0,0",
                      f"{SUPPLIER},A2,31-02-2025,,100,18,0,0,0")
-    assert input_error(path) == "register.csv row 3, Document Date: '31-02-2025' is not a date (write dd-mm-yyyy)"
+    assert input_error(path, "bad-register-value") == (
+        "register.csv row 3, Document Date: '31-02-2025' is not a date (write dd-mm-yyyy)")
+    error = refusal(path)
+    assert (error.file, error.sheet, error.row, error.field) == ("register.csv", None, 3, "Document Date")
 
 
 def test_a_number_in_a_date_cell_is_not_taken_for_a_date(tmp_path: Path) -> None:
     # Excel serials of 2000-2099 are dates (test_register_layouts); a small number is not.
     path = write_xlsx(tmp_path, [HEADER.split(","), [SUPPLIER, "A1", 4567, None, 1, 1, 0, 0, 0]])
-    assert input_error(path) == "register.xlsx row 2, Document Date: '4567' is not a date (write dd-mm-yyyy)"
+    assert input_error(path, "bad-register-value") == (
+        "register.xlsx row 2, Document Date: '4567' is not a date (write dd-mm-yyyy)")
+    assert refusal(path).sheet == "Sheet"  # openpyxl's first sheet: the place names it though the message need not
 
 
 def test_text_in_an_amount_cell_names_file_row_and_column(tmp_path: Path) -> None:
     path = write_csv(tmp_path, HEADER, f"{SUPPLIER},A1,01-05-2025,,100,18 rupees,0,0,0")
-    assert input_error(path) == "register.csv row 2, IGST: '18 rupees' is not an amount"
+    assert input_error(path, "bad-register-value") == "register.csv row 2, IGST: '18 rupees' is not an amount"
 
 
 def test_an_unknown_document_type_names_file_row_and_column(tmp_path: Path) -> None:
     path = write_csv(tmp_path, HEADER, f"{SUPPLIER},A1,01-05-2025,Receipt,100,18,0,0,0")
-    assert input_error(path) == ("register.csv row 2, Document Type: 'Receipt' is not a document type "
-                                 "(write Invoice, Credit Note or Debit Note)")
+    assert input_error(path, "bad-register-value") == (
+        "register.csv row 2, Document Type: 'Receipt' is not a document type "
+        "(write Invoice, Credit Note or Debit Note)")
 
 
 def test_a_blank_gstin_or_number_is_refused(tmp_path: Path) -> None:
     no_gstin = write_csv(tmp_path, HEADER, ",A1,01-05-2025,,100,18,0,0,0", name="a.csv")
     no_number = write_csv(tmp_path, HEADER, f"{SUPPLIER},,01-05-2025,,100,18,0,0,0", name="b.csv")
-    assert input_error(no_gstin).startswith("a.csv row 2, Supplier GSTIN: is blank")
-    assert input_error(no_number) == "b.csv row 2, Document Number: is blank"
+    assert input_error(no_gstin, "bad-register-value").startswith("a.csv row 2, Supplier GSTIN: is blank")
+    assert input_error(no_number, "bad-register-value") == "b.csv row 2, Document Number: is blank"
 
 
 def test_a_missing_column_names_the_columns_found(tmp_path: Path) -> None:
     path = write_csv(tmp_path, "GSTIN,Invoice No,Taxable Value,IGST,CGST,SGST", f"{SUPPLIER},A1,100,18,0,0")
-    assert input_error(path) == ("register.csv row 1: missing column Document Date; the columns found are "
-                                 "'GSTIN', 'Invoice No', 'Taxable Value', 'IGST', 'CGST', 'SGST'" + EXPECTED)
+    assert input_error(path, "missing-columns") == (
+        "register.csv row 1: missing column Document Date; the columns found are "
+        "'GSTIN', 'Invoice No', 'Taxable Value', 'IGST', 'CGST', 'SGST'" + EXPECTED)
 
 
 def test_a_missing_column_is_reported_against_the_header_row_not_a_title(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path, [["Purchase Register FY 2025-26"], [], ["GSTIN", "Bill No", "Bill Date", "IGST"]])
-    assert input_error(path) == ("register.xlsx row 3: missing columns Taxable Value, CGST, SGST; "
-                                 "the columns found are 'GSTIN', 'Bill No', 'Bill Date', 'IGST'" + EXPECTED)
+    assert input_error(path, "missing-columns") == (
+        "register.xlsx row 3: missing columns Taxable Value, CGST, SGST; "
+        "the columns found are 'GSTIN', 'Bill No', 'Bill Date', 'IGST'" + EXPECTED)
+    assert refusal(path).row == 3
 
 
 def test_an_empty_file_wrong_kind_of_file_or_no_file_is_one_line(tmp_path: Path) -> None:
@@ -197,12 +212,12 @@ def test_an_empty_file_wrong_kind_of_file_or_no_file_is_one_line(tmp_path: Path)
     broken.write_bytes(b"not a workbook")
     binary = tmp_path / "binary.csv"
     binary.write_bytes(b"Supplier GSTIN\x00,Document Number\n")
-    assert input_error(empty).startswith("empty.csv: the register is empty")
-    assert input_error(text) == "register.txt: expected a purchase register as .csv or .xlsx"
-    assert input_error(broken).startswith("broken.xlsx: not a readable Excel workbook")
-    assert input_error(tmp_path / "gone.csv").endswith("gone.csv: no such file")
-    assert input_error(binary) == ("binary.csv: not a readable CSV file (binary content; if it is an Excel "
-                                   "workbook, save it as .xlsx)")
+    assert input_error(empty, "empty-register").startswith("empty.csv: the register is empty")
+    assert input_error(text, "wrong-file-type") == "register.txt: expected a purchase register as .csv or .xlsx"
+    assert input_error(broken, "not-a-workbook").startswith("broken.xlsx: not a readable Excel workbook")
+    assert input_error(tmp_path / "gone.csv", "no-such-file").endswith("gone.csv: no such file")
+    assert input_error(binary, "not-a-csv") == (
+        "binary.csv: not a readable CSV file (binary content; if it is an Excel workbook, save it as .xlsx)")
 
 
 # --- the template -----------------------------------------------------------------------------
