@@ -35,7 +35,7 @@ _RATIO_LIMIT = 200  # deflated XML reaches ~10-20x; far more is a zip bomb
 _SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData\b[^>]*>")
 _ROW_NUMBER = re.compile(rb'\br="(\d+)"')
 _CELL = re.compile(rb"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
-_CELL_START = re.compile(rb'<c(?=[\s>/])(?:\s+r="([A-Z]+)\d+")?')
+_LETTERS = re.compile(rb"[A-Z]+")
 _CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _CELL_STYLE = re.compile(rb'\bs="(\d+)"')
 _COL = re.compile(rb"<col\b([^>]*?)/?>")
@@ -226,39 +226,38 @@ def patch_sheet(xml: bytes, edit: SheetEdit) -> bytes:
 
 def _patch_row(content: bytes, row: int, values: dict[int, Value], column_styles: dict[int, int]) -> bytes:
     """A row's cells with ``values`` set: each named cell replaced (keeping its style) or inserted in
-    column order; every other cell's bytes as they were."""
-    starts: list[int] = []
-    columns: list[int] = []
-    previous = 0
-    for match in _CELL_START.finditer(content):
-        letters = match.group(1)
-        if letters is None and b' r="' in content[match.start():content.index(b">", match.start())]:
-            return _patch_row_slowly(content, row, values, column_styles)  # "r" not the first attribute
-        column = _column_number(letters) if letters else previous + 1
-        starts.append(match.start())
-        columns.append(column)
-        previous = column
-    ends = [*starts[1:], len(content)]
-    pending = sorted(values.items())
-    out: list[bytes] = []
-    position, k = 0, 0
-    for start, end, column in zip(starts, ends, columns, strict=True):
-        while k < len(pending) and pending[k][0] < column:
-            out += (content[position:start], _cell(row, pending[k][0], pending[k][1],
-                                                   column_styles.get(pending[k][0])))
-            position = start
-            k += 1
-        if k < len(pending) and pending[k][0] == column:
-            tag = content[start:content.index(b">", start) + 1]
-            style = _CELL_STYLE.search(tag)
-            out += (content[position:start], _cell(row, column, pending[k][1], int(style.group(1)) if style else None))
-            position = end
-            k += 1
-        if k == len(pending):
-            break
-    out.append(content[position:])
-    out += (_cell(row, column, value, column_styles.get(column)) for column, value in pending[k:])
-    return b"".join(out)
+    column order; every other cell's bytes as they were.
+
+    Excel, LibreOffice and XlsxWriter write every cell as ``<c r="B7" ...``: then each target is
+    found by its reference (a few byte searches, no parsing). Anything else is parsed cell by cell.
+    """
+    cells = content.count(b"<c")
+    if cells != content.count(b'<c r="'):
+        return _patch_row_slowly(content, row, values, column_styles)
+    last_column = 0
+    if cells:
+        tail = content.rfind(b'<c r="') + 6
+        last_column = _column_number(_LETTERS.match(content, tail).group(0))  # type: ignore[union-attr]
+    suffix = b'%d"' % row
+    for column, value in sorted(values.items(), reverse=True):  # right to left: offsets on the left stay
+        start = content.find(b'<c r="' + _letters(column) + suffix)
+        if start >= 0:
+            tag_end = content.index(b">", start)
+            end = tag_end + 1 if content[tag_end - 1] == 0x2F else content.index(b"</c>", tag_end) + 4  # "/"
+            style = _CELL_STYLE.search(content, start, tag_end)
+            new = _cell(row, column, value, int(style.group(1)) if style else None)
+            content = content[:start] + new + content[end:]
+            continue
+        if last_column - column > 64:  # a far cell of the user's: do not search column by column
+            return _patch_row_slowly(content, row, values, column_styles)
+        at = len(content)
+        for later in range(column + 1, last_column + 1):  # before the first cell right of it
+            found = content.find(b'<c r="' + _letters(later) + suffix)
+            if found >= 0:
+                at = found
+                break
+        content = content[:at] + _cell(row, column, value, column_styles.get(column)) + content[at:]
+    return content
 
 
 def _patch_row_slowly(content: bytes, row: int, values: dict[int, Value], column_styles: dict[int, int]) -> bytes:
@@ -294,8 +293,8 @@ def _column_number(letters: bytes) -> int:
 
 
 @lru_cache(maxsize=4096)
-def _letters(column: int) -> str:
-    return column_letter(column)
+def _letters(column: int) -> bytes:
+    return column_letter(column).encode()
 
 
 def _new_row(row: int, values: dict[int, Value], column_styles: dict[int, int]) -> bytes:
@@ -304,7 +303,7 @@ def _new_row(row: int, values: dict[int, Value], column_styles: dict[int, int]) 
 
 
 def _cell(row: int, column: int, value: Value, style: int | None) -> bytes:
-    reference = f'r="{_letters(column)}{row}"'
+    reference = f'r="{column_letter(column)}{row}"'
     styled = f'{reference} s="{style}"' if style else reference
     if value is None or value == "":
         return f"<c {styled}/>".encode() if style else b""
