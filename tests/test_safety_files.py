@@ -36,9 +36,12 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
-def one_error_line(err: str) -> str:
+def one_error_line(err: str, code: str | None = None) -> str:
+    """The CLI's one error line; with ``code``, it must end with that stable code in brackets."""
     assert err.count("\n") == 1 and err.startswith("ims-xl: error: "), err
     assert "Traceback" not in err
+    if code is not None:
+        assert err.endswith(f" [{code}]\n"), err
     return err
 
 
@@ -87,7 +90,8 @@ def test_a_book_open_in_another_program_is_refused(sample_book: Path, marker: st
     for argv in (("validate", sample_book), ("generate", sample_book), ("reconcile", sample_book, "x.csv")):
         code, out, err = run("-q", *argv)
         assert code == 2 and out == ""
-        assert f"sample.xlsm: the workbook is open in {program}; close it there first" in one_error_line(err)
+        line = one_error_line(err, "open-in-another-program")
+        assert f"sample.xlsm: the workbook is open in {program}; close it there first" in line
         assert marker in err  # where a leftover marker is, if the program crashed
     assert snapshot(sample_book.parent) == before
 
@@ -97,7 +101,7 @@ def test_excels_owner_file_of_a_long_name_drops_two_characters(tmp_path: Path, s
     (tmp_path / "~$ient_october.xlsm").write_bytes(b"owner")
     before = book.read_bytes()
     code, _, err = run("-q", "validate", book)
-    assert code == 2 and "open in Excel" in one_error_line(err)
+    assert code == 2 and "open in Excel" in one_error_line(err, "open-in-another-program")
     assert book.read_bytes() == before
 
 
@@ -105,7 +109,7 @@ def test_open_force_onto_a_book_open_in_excel_is_refused(sample_book: Path, samp
     (sample_book.parent / "~$sample.xlsm").write_bytes(b"owner")
     before = sample_book.read_bytes()
     code, _, err = run("-q", "open", sample_json, "-o", sample_book, "--force")
-    assert code == 2 and "open in Excel" in one_error_line(err)
+    assert code == 2 and "open in Excel" in one_error_line(err, "open-in-another-program")
     assert sample_book.read_bytes() == before
 
 
@@ -134,7 +138,7 @@ def test_a_second_command_refuses_while_another_holds_the_book(sample_book: Path
     before = sample_book.read_bytes()
     code, _, err = run("-q", "validate", sample_book)
     assert code == 2
-    assert "another ims-xl command is working on this workbook" in one_error_line(err)
+    assert "another ims-xl command is working on this workbook" in one_error_line(err, "workbook-busy")
     assert sample_book.read_bytes() == before and lock.exists()  # not ours to remove
     assert backups.backups_of(sample_book) == []
 
@@ -179,7 +183,7 @@ def test_a_book_saved_elsewhere_meanwhile_is_not_overwritten(sample_book: Path,
 
     monkeypatch.setattr(fileport, "rewrite_package", write_while_excel_saves)
     code, _, err = run("-q", "validate", sample_book)
-    assert code == 2 and "was changed on disk while this command ran" in one_error_line(err)
+    assert code == 2 and "was changed on disk while this command ran" in one_error_line(err, "changed-while-running")
     assert sample_book.read_bytes() == users_version
     assert backups.backups_of(sample_book) == []
     assert [p.name for p in sample_book.parent.iterdir() if p.name.startswith(".")] == []
@@ -199,7 +203,7 @@ def test_a_read_only_book_is_refused_before_any_work(read_only: Path) -> None:
     for argv in (("validate", read_only), ("generate", read_only)):
         code, out, err = run("-q", *argv)
         assert code == 2 and out == ""
-        assert f"{read_only}: the workbook is read-only; nothing was written" in one_error_line(err)
+        assert f"{read_only}: the workbook is read-only; nothing was written" in one_error_line(err, "read-only")
     assert snapshot(read_only.parent) == before  # in particular: no upload JSON
 
 
@@ -215,7 +219,7 @@ def test_a_book_in_a_read_only_folder_is_refused_before_any_work(read_only_folde
     before = snapshot(read_only_folder.parent)
     code, out, err = run("-q", "generate", read_only_folder)
     assert code == 2 and out == ""
-    assert "the folder is read-only; nothing was written" in one_error_line(err)
+    assert "the folder is read-only; nothing was written" in one_error_line(err, "read-only")
     assert snapshot(read_only_folder.parent) == before
 
 
@@ -226,7 +230,7 @@ def test_an_upload_into_a_read_only_folder_is_refused_before_any_work(sample_boo
     try:
         before = sample_book.read_bytes()
         code, _, err = run("-q", "generate", sample_book, "-o", elsewhere / "up.json")
-        assert code == 2 and f"{elsewhere}: the folder is read-only" in one_error_line(err)
+        assert code == 2 and f"{elsewhere}: the folder is read-only" in one_error_line(err, "read-only")
         assert sample_book.read_bytes() == before and list(elsewhere.iterdir()) == []
     finally:
         elsewhere.chmod(0o755)
@@ -237,7 +241,7 @@ def test_an_upload_into_a_read_only_folder_is_refused_before_any_work(sample_boo
 def test_generate_onto_the_workbook_itself_is_refused(sample_book: Path) -> None:
     before = snapshot(sample_book.parent)
     code, _, err = run("-q", "generate", sample_book, "-o", sample_book)
-    assert code == 2 and "that is the workbook itself" in one_error_line(err)
+    assert code == 2 and "that is the workbook itself" in one_error_line(err, "target-is-the-workbook")
     assert snapshot(sample_book.parent) == before
 
 
@@ -247,14 +251,16 @@ def test_generate_onto_a_workbook_or_zip_is_refused(sample_book: Path, name: str
     target.write_bytes(b"PK\x03\x04 the user's file")
     before = snapshot(sample_book.parent)
     code, _, err = run("-q", "generate", sample_book, "-o", target)
-    assert code == 2 and "the upload file must end in .json" in one_error_line(err)
+    assert code == 2 and "the upload file must end in .json" in one_error_line(err, "wrong-file-type")
     assert snapshot(sample_book.parent) == before
 
 
 def test_generate_onto_the_download_is_refused(sample_book: Path, sample_json: Path) -> None:
     before = snapshot(sample_book.parent)
     code, _, err = run("-q", "generate", sample_book, "-o", sample_json)
-    assert code == 2 and "already exists and is not an upload file written by ims-xl" in one_error_line(err)
+    assert code == 2
+    line = one_error_line(err, "would-replace-other-file")
+    assert "already exists and is not an upload file written by ims-xl" in line
     assert snapshot(sample_book.parent) == before
 
 
@@ -323,7 +329,7 @@ def test_workbook_force_onto_a_book_open_in_excel_is_refused(sample_book: Path) 
     (sample_book.parent / "~$sample.xlsm").write_bytes(b"owner")
     before = sample_book.read_bytes()
     code, _, err = run("-q", "workbook", "-o", sample_book, "--force")
-    assert code == 2 and "open in Excel" in one_error_line(err)
+    assert code == 2 and "open in Excel" in one_error_line(err, "open-in-another-program")
     assert sample_book.read_bytes() == before
 
 

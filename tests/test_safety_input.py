@@ -29,9 +29,12 @@ def run(*argv: str | Path) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def one_error_line(err: str) -> str:
+def one_error_line(err: str, code: str | None = None) -> str:
+    """The CLI's one error line; with ``code``, it must end with that stable code in brackets."""
     assert err.count("\n") == 1 and err.startswith("ims-xl: error: "), err
     assert "Traceback" not in err and "unexpected error" not in err
+    if code is not None:
+        assert err.endswith(f" [{code}]\n"), err
     return err
 
 
@@ -40,13 +43,13 @@ def sample() -> dict[str, Any]:
     return document
 
 
-def refused_open(download: Path) -> str:
-    """Open the download; assert exit 2, one line, and no workbook; return the line."""
+def refused_open(download: Path, error_code: str) -> str:
+    """Open the download; assert exit 2, one line ending with ``error_code``, and no workbook; return the line."""
     book = download.with_suffix(".xlsm")
-    code, out, err = run("-q", "open", download)
-    assert code == 2 and out == ""
+    exit_code, out, err = run("-q", "open", download)
+    assert exit_code == 2 and out == ""
     assert not book.exists() and [p for p in download.parent.iterdir() if p.suffix == ".xlsm"] == []
-    return one_error_line(err)
+    return one_error_line(err, error_code)
 
 
 # --- portal downloads -----------------------------------------------------------------------------
@@ -56,7 +59,7 @@ def test_a_repeated_section_key_is_refused_naming_it(tmp_path: Path) -> None:
     b2b = jsonio.dumps(details["b2b"])
     download = tmp_path / "twice.json"
     download.write_text(f'{{"gstin":"27AAPFU0939F1ZV","imsDetails":{{"b2b":{b2b},"b2bcn":[],"b2b":[]}}}}')
-    assert "the key 'b2b' appears twice in one object" in refused_open(download)
+    assert "the key 'b2b' appears twice in one object" in refused_open(download, "duplicate-key")
 
 
 def test_an_unknown_section_holding_records_is_named_in_a_warning(tmp_path: Path) -> None:
@@ -77,7 +80,7 @@ def test_a_value_too_large_for_any_invoice_is_refused(tmp_path: Path) -> None:
     assert '"val": 1e400' in text
     download = tmp_path / "huge.json"
     download.write_text(text)
-    line = refused_open(download)
+    line = refused_open(download, "implausible-amount")
     assert "section b2b, record 1 (SGT/2025/0417), field val: 1E+400 is not an amount" in line
 
 
@@ -85,7 +88,7 @@ def test_a_broken_character_in_a_trade_name_is_refused(tmp_path: Path) -> None:
     text = SAMPLE.read_text(encoding="utf-8").replace('"Shree Ganesh Traders"', '"Shree \\ud800 Traders"', 1)
     download = tmp_path / "surrogate.json"
     download.write_text(text)
-    line = refused_open(download)
+    line = refused_open(download, "broken-character")
     assert "imsDetails.b2b[1].tradenm: the text holds a broken character" in line
 
 
@@ -111,7 +114,7 @@ def test_an_error_report_whose_documents_are_not_objects(sample_book: Path, tmp_
     before = sample_book.read_bytes()
     code, _, err = run("-q", "errors", error_file, sample_book)
     assert code == 2
-    assert f"status.json: error_report.cn {said}" in one_error_line(err)
+    assert f"status.json: error_report.cn {said}" in one_error_line(err, "unexpected-json-shape")
     assert sample_book.read_bytes() == before
 
 
@@ -125,7 +128,7 @@ def test_a_zip_declaring_a_huge_member_is_refused_unread(tmp_path: Path) -> None
         for _ in range(portal.MAX_JSON_BYTES // len(block) + 1):
             out.write(block)
     assert download.stat().st_size < 2 << 20
-    assert "the zip expands to 201 MB, too large to be an IMS file" in refused_open(download)
+    assert "the zip expands to 201 MB, too large to be an IMS file" in refused_open(download, "file-too-large")
 
 
 def test_a_zip_member_lying_about_its_size_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -140,7 +143,7 @@ def test_a_zip_member_lying_about_its_size_is_refused(tmp_path: Path, monkeypatc
     # the uncompressed size in the local header and in the central directory: claim 1,000 bytes
     assert data.count(real) == 2
     download.write_bytes(bytes(data).replace(real, small))
-    line = refused_open(download)
+    line = refused_open(download, "bad-zip")
     assert "liar.zip: the zip file is damaged or incomplete" in line
 
 
@@ -148,7 +151,7 @@ def test_a_plain_file_over_the_limit_is_refused_unread(tmp_path: Path, monkeypat
     monkeypatch.setattr(portal, "MAX_JSON_BYTES", 1000)
     download = tmp_path / "big.json"
     download.write_text(SAMPLE.read_text(encoding="utf-8"))
-    assert "MB is too large to be an IMS file" in refused_open(download)
+    assert "MB is too large to be an IMS file" in refused_open(download, "file-too-large")
 
 
 # --- amounts typed in cells -------------------------------------------------------------------------
