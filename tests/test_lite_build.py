@@ -209,3 +209,26 @@ def test_libreoffice_opens_the_lite_workbook(workbook: Path, tmp_path: Path) -> 
     assert lite_home.LABELS[lite_home.STATUS] in text
     assert "Open Downloaded IMS JSON File" in text  # the button's text box
     assert layout.HOME_FIELD["gstin"].label in text
+
+
+def test_the_command_line_keeps_the_lite_code_in_the_workbook(workbook: Path, tmp_path: Path) -> None:
+    """A Lite workbook filled in Lite, then validated on a PC with the command line: the Lite part,
+    its main.py included, comes through byte for byte, and the findings are in their cells."""
+    from ims_xl import actions
+    from ims_xl.files.fileport import FilePort
+    from ims_xl.portal import read_portal_file
+
+    book = tmp_path / "client.xlsx"
+    shutil.copyfile(workbook, book)
+    actions.open_download(FilePort(book), read_portal_file(SAMPLE), SAMPLE.name)  # as Lite's Open fills it
+
+    def lite_parts() -> dict[str, bytes]:
+        with zipfile.ZipFile(book) as package:
+            return {name: package.read(name) for name in package.namelist() if "webextension" in name}
+
+    before = lite_parts()
+    assert before and read_lite_code(book.read_bytes())["main.py"]
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["-q", "validate", str(book)], out=out, err=err) == 0, err.getvalue()
+    assert lite_parts() == before
+    assert "Validated 12 records" in out.getvalue()
