@@ -87,23 +87,25 @@ def test_a_gstin_that_contradicts_the_download_is_refused(sample_json: Path) -> 
     assert code == 2 and "the download is for GSTIN 27AAPFU0939F1ZV" in err
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    (b'{"imsDetails": {"b2b": [{"stin": "27AABCS1429B1ZU", "inum": "1"', "cut short"),
-    (b"this is not json", "not valid JSON"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\xff\xfe\xfd", "not a JSON text file"),
-    (b"", "the file is empty"),
-    (b'["b2b"]', "expected a JSON object"),
+@pytest.mark.parametrize(("content", "expected", "error_code"), [
+    (b'{"imsDetails": {"b2b": [{"stin": "27AABCS1429B1ZU", "inum": "1"', "cut short", "invalid-json"),
+    (b"this is not json", "not valid JSON", "invalid-json"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\xff\xfe\xfd", "not a JSON text file", "not-json-text"),
+    (b"", "the file is empty", "empty-file"),
+    (b'["b2b"]', "expected a JSON object", "not-an-ims-file"),
     (b'{"imsDetails": {"b2b": [{"stin": "27AABCS1429B1ZU", "inum": "1", "idt": "2025-01-01", "val": 1, '
-     b'"txval": 1}]}}', "section b2b, record 1 (1), field idt"),
+     b'"txval": 1}]}}', "section b2b, record 1 (1), field idt", "invalid-record"),
     (b'{"imsDetails": {"b2b": [{"stin": "27AABCS1429B1ZU", "inum": "1", "idt": "01-01-2025", "val": "ten", '
-     b'"txval": 1}]}}', "field val"),
+     b'"txval": 1}]}}', "field val", "invalid-record"),
 ])
-def test_bad_downloads_give_one_line_and_no_workbook(tmp_path: Path, content: bytes, expected: str) -> None:
+def test_bad_downloads_give_one_line_and_no_workbook(tmp_path: Path, content: bytes, expected: str,
+                                                     error_code: str) -> None:
     download = tmp_path / "download.json"
     download.write_bytes(content)
     code, out, err = run("-q", "open", download)
     assert code == 2 and out == ""
     assert err.startswith("ims-xl: error: download.json") and err.count("\n") == 1 and expected in err
+    assert err.endswith(f" [{error_code}]\n")  # the stable code, last on the line
     assert "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["download.json"]
 
@@ -266,3 +268,25 @@ def test_usage_errors_exit_2() -> None:
     code, _, _ = run("frobnicate")
     assert code == 2
 
+
+
+@pytest.mark.parametrize("argv", [
+    ["-q", "validate", "BOOK"], ["validate", "BOOK", "-q"], ["validate", "-q", "BOOK"], ["validate", "--quiet", "BOOK"],
+])
+def test_quiet_goes_before_or_after_the_command(sample_book: Path, argv: list[str]) -> None:
+    code, out, err = run(*[sample_book if arg == "BOOK" else arg for arg in argv])
+    assert code == 0 and "Validated" in out
+    assert err == ""  # no progress lines
+
+
+def test_global_options_keep_their_values_wherever_given() -> None:
+    from ims_xl.cli import _parser
+
+    def options(*argv: str) -> tuple[bool, bool]:
+        args = _parser().parse_args(argv)
+        return args.quiet, args.debug
+
+    assert options("validate", "b.xlsm") == (False, False)
+    assert options("-q", "validate", "b.xlsm") == (True, False)  # not reset by the subcommand's defaults
+    assert options("--debug", "validate", "b.xlsm", "-q") == (True, True)
+    assert options("reconcile", "b.xlsm", "r.csv", "--debug") == (False, True)

@@ -118,6 +118,7 @@ def test_keys_matching_two_different_hidden_records_stop_the_command(sample_book
     before = sample_book.read_bytes()
     code, _, err = run("-q", "validate", sample_book)
     assert code == 2 and "sheet B2B, row 6" in err and err.count("\n") == 1
+    assert err.endswith(" [row-matches-two-records]\n")
     assert sample_book.read_bytes() == before
 
 
@@ -184,7 +185,7 @@ def test_a_value_in_the_last_cell_of_a_sheet_is_one_line_not_a_crash(sample_book
     before = sample_book.read_bytes()
     code, _, err = run("-q", "validate", sample_book)
     assert code == 2 and err.count("\n") == 1
-    assert "sheet B2B has a value in XFD1048576" in err
+    assert "sheet B2B has a value in XFD1048576" in err and err.endswith(" [stray-cell]\n")
     assert sample_book.read_bytes() == before
 
 
@@ -200,4 +201,5 @@ def test_a_book_whose_parts_expand_to_far_too_much_is_refused(sample_book: Path,
     before = sample_book.read_bytes()
     code, _, err = run("-q", "validate", sample_book)
     assert code == 2 and f"the part {member} would expand to 60,000,000 bytes" in err
+    assert err.endswith(" [workbook-too-large]\n")
     assert sample_book.read_bytes() == before
