@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from .book import BookState, Entry, is_blank, parse_amount, text_or_none
-from .layout import RECON_RESULTS
+from .layout import AMOUNTS_DIFFER as _AMOUNTS_DIFFER
 from .reconcile import FOLLOW_UP_SUPPLIER
 from .sections import SECTIONS
 from .summary import current_action, entry_tax
@@ -28,7 +28,6 @@ DOCUMENT_HEADERS = ("GSTIN of Supplier", "Trade/Legal Name", "Section", "Documen
                     "IMS Tax", "Books Tax", "Status", "Reason")
 MAIL_MERGE_HEADERS = ("GSTIN", "Name", *KINDS, "Tax at Stake", "Letter")
 
-_AMOUNTS_DIFFER = RECON_RESULTS[2]
 _SHEET_OF_TYPE = {section.document_type: section.sheet for section in SECTIONS if not section.original_number_key
                   and section.key != "ecom"}
 _ZERO = Decimal(0)

@@ -210,12 +210,18 @@ def _summary_columns() -> tuple[Column, ...]:
     )
 
 
+# The reconciliation's result lines, each a name the reconciler uses, then the Home table's order.
+MATCHED = "Matched"
+DATE_DIFFERS = "Matched, date differs"
+AMOUNTS_DIFFER = "Amounts differ"
+NOT_IN_REGISTER = "Not in purchase register"
+NOT_IN_IMS_RESULT = "Not in IMS (register only)"
 RECON_RESULTS = (
-    "Matched",
-    "Matched, date differs",
-    "Amounts differ",
-    "Not in purchase register",
-    "Not in IMS (register only)",
+    MATCHED,
+    DATE_DIFFERS,
+    AMOUNTS_DIFFER,
+    NOT_IN_REGISTER,
+    NOT_IN_IMS_RESULT,
 )
 ITC_ROWS = (
     ("accepted", "Accepted"),

@@ -21,13 +21,13 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from .book import BookState, Entry, parse_action
-from .layout import RECON_RESULTS
+from .layout import AMOUNTS_DIFFER, DATE_DIFFERS, MATCHED, NOT_IN_REGISTER, RECON_RESULTS
+from .layout import NOT_IN_IMS_RESULT as NOT_IN_IMS
 from .sections import ACTION_LABELS
 
 DOCUMENT_TYPES = ("Invoice", "Credit Note", "Debit Note")
 DEFAULT_TOLERANCE = Decimal("1.00")
 
-MATCHED, DATE_DIFFERS, AMOUNTS_DIFFER, NOT_IN_REGISTER, NOT_IN_IMS = RECON_RESULTS
 
 ACCEPT = ACTION_LABELS["A"]
 PENDING = ACTION_LABELS["P"]
