@@ -243,7 +243,7 @@ def test_a_crash_while_writing_leaves_the_old_book_intact(sample_book: Path, mon
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(xlsx, "patch_sheet", crash)  # halfway through writing the new package
+    monkeypatch.setattr(xlsx, "patch_sheet_chunks", crash)  # halfway through writing the new package
     code, _, err = run("-q", "validate", sample_book)
     assert code == 3 and "disk full" in err
     assert sample_book.read_bytes() == before

@@ -128,18 +128,18 @@ def decode_section(section: Section, rows: Iterable[tuple[int, Row]], book: str)
     """
     width = len(section.columns)
     entries: list[Entry] = []
-    visible: list[tuple[str, ...]] = []
-    shown: list[Row] = []
+    astray: list[tuple[Entry, tuple[str, ...], list[Any]]] = []  # rows whose keys and record disagree
     for row, cells in rows:
         if not has_content(cells, width):
             continue
         entry, keys = _entry_from_row(section, cells, row, book)
         entries.append(entry)
-        visible.append(keys)
-        shown.append(cells)
-    _bind_visible_keys(section, entries, visible, book)
-    for entry, cells in zip(entries, shown, strict=True):
-        entry.edited += tuple(edited_values(section, entry, cells))
+        if keys == entry.record.identity:
+            entry.edited = tuple(edited_values(section, entry, cells))
+        else:  # rare (a partial sort, a typed-over key): decided once every record is known
+            astray.append((entry, keys, list(cells[:width])))
+    if astray:
+        _bind_visible_keys(section, entries, astray, book)
     return entries
 
 
@@ -223,13 +223,12 @@ def _visible_identity(section: Section, value: Callable[[str], Any]) -> tuple[st
     return tuple(parts)
 
 
-def _bind_visible_keys(section: Section, entries: list[Entry], visible: list[tuple[str, ...]], book: str) -> None:
+def _bind_visible_keys(section: Section, entries: list[Entry], astray: list[tuple[Entry, tuple[str, ...], list[Any]]],
+                       book: str) -> None:
     records: dict[tuple[str, ...], list[Record]] = {}
     for entry in entries:
         records.setdefault(entry.record.identity, []).append(entry.record)
-    for entry, keys in zip(entries, visible, strict=True):
-        if keys == entry.record.identity:
-            continue
+    for entry, keys, cells in astray:
         # Copies of one record (a copied row) are one candidate; two different records are not.
         candidates = {jsonio.dumps(record.raw): record for record in records.get(keys, [])}
         if len(candidates) == 1:
@@ -244,6 +243,7 @@ def _bind_visible_keys(section: Section, entries: list[Entry], visible: list[tup
             # No downloaded record has these keys: the user typed over a key cell. The portal's
             # record stays (it is what the upload must name) and the row says so.
             entry.edited += tuple(_key_differences(section, entry, keys))
+        entry.edited += tuple(edited_values(section, entry, cells))
 
 
 def _key_differences(section: Section, entry: Entry, keys: tuple[str, ...]) -> list[tuple[str, Any]]:

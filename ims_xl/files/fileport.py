@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -97,15 +97,14 @@ class FilePort:
         home = _grid(book, HOME)
         state = BookState(home=codec.decode_home(lambda cell: _at(home, cell)))
         for section in SECTIONS:
-            rows = _grid(book, section.sheet)
-            _check_headers(section, rows, name)
-            numbered = [(i + 1, row) for i, row in enumerate(rows) if i + 1 >= FIRST_DATA_ROW]
-            entries = codec.decode_section(section, numbered, name)
+            sheet_rows = _rows(book, section.sheet, len(section.columns))
+            header = next((cells for row, cells in sheet_rows if row == HEADER_ROW), [])
+            _check_headers(section, header, name)
+            data = _DataRows(sheet_rows, len(section.columns))
+            entries = codec.decode_section(section, data, name)
             state.entries[section.key] = entries
-            width = len(section.columns)
             self._loaded_rows[section.key] = {entry.row for entry in entries if entry.row is not None}
-            last = max((row for row, cells in numbered if codec.has_content(cells, width)), default=HEADER_ROW)
-            self._next_row[section.key] = last + 1
+            self._next_row[section.key] = data.last + 1
         for table in (NOT_IN_IMS_TABLE, REMOVED_TABLE, CHANGE_LOG_TABLE):
             found = self._read_table(book, table, sheets)
             if table is NOT_IN_IMS_TABLE:
@@ -231,13 +230,15 @@ class FilePort:
             write_book(skeleton, state, macros=macros, findings=findings, recon=recon, rows=False)
             edits = {}
             for section in SECTIONS:
-                edit = SheetEdit()
-                for offset, entry in enumerate(state.entries[section.key]):
+                entries = state.entries[section.key]
+                for offset, entry in enumerate(entries):
                     entry.row = FIRST_DATA_ROW + offset
-                    edit.set_row(entry.row, 1, codec.section_row(entry))
-                edits[section.sheet] = edit
-                self._loaded_rows[section.key] = {e.row for e in state.entries[section.key] if e.row is not None}
-                self._next_row[section.key] = FIRST_DATA_ROW + len(state.entries[section.key])
+                # The rows are encoded as the sheet is written: never all of them in memory at once.
+                edits[section.sheet] = SheetEdit(
+                    appended=((entry.row or 0, 1, codec.section_row(entry)) for entry in entries),
+                    appended_extent=(FIRST_DATA_ROW + len(entries) - 1, len(section.columns)) if entries else (0, 0))
+                self._loaded_rows[section.key] = {e.row for e in entries if e.row is not None}
+                self._next_row[section.key] = FIRST_DATA_ROW + len(entries)
             self.backup = save_in_place(self.path, edits, source=skeleton, progress=self._progress,
                                         before_replace=self._refuse_if_changed)
         self._at_load = Fingerprint.of(self.path)
@@ -265,6 +266,29 @@ def save_in_place(path: Path, edits: dict[str, SheetEdit], *, source: Path | Non
 
 
 # --- reading helpers -------------------------------------------------------------------------------
+
+
+class _DataRows:
+    """A section sheet's rows below the header that have content, remembering the last one's number."""
+
+    def __init__(self, rows: Iterator[tuple[int, list[Any]]], width: int) -> None:
+        self.rows, self.width, self.last = rows, width, HEADER_ROW
+
+    def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
+        for row, cells in self.rows:
+            if row > HEADER_ROW and codec.has_content(cells, self.width):
+                self.last = row
+                yield row, cells
+
+
+def _rows(book: CalamineWorkbook, sheet: str, width: int) -> Iterator[tuple[int, list[Any]]]:
+    """A sheet's rows one at a time, (row number, the first ``width`` cells from column A), "" blank:
+    the sheet is never held as Python objects all at once."""
+    found = book.get_sheet_by_name(sheet)
+    first_row, first_column = found.start or (0, 0)  # calamine starts at the first used cell
+    for offset, cells in enumerate(found.iter_rows()):
+        values = list(cells[:max(0, width - first_column)])
+        yield first_row + offset + 1, ([""] * first_column + values) if first_column else values
 
 
 def _grid(book: CalamineWorkbook, sheet: str) -> list[list[Any]]:
@@ -298,8 +322,7 @@ def _check_extent(package: Package, sheet: str, part: str, book: str) -> None:
                          code="stray-cell", file=book, sheet=sheet, row=last_row)
 
 
-def _check_headers(section: Section, rows: Sequence[Sequence[Any]], name: str) -> None:
-    found = rows[HEADER_ROW - 1] if len(rows) >= HEADER_ROW else []
+def _check_headers(section: Section, found: Sequence[Any], name: str) -> None:
     for c, column in enumerate(section.columns):
         actual = str(found[c]).strip() if c < len(found) else ""
         if actual != column.header:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -57,6 +57,16 @@ class SheetEdit:
 
     cells: dict[int, dict[int, Value]] = field(default_factory=dict)
     clear_filter: bool = False
+    # Rows below every row the sheet has, produced while the sheet is written (a new book's rows:
+    # never all in memory at once): (row, first column, values), and where they end.
+    appended: Iterable[tuple[int, int, list[Value]]] = ()
+    appended_extent: tuple[int, int] = (0, 0)
+
+    def extent(self) -> tuple[int, int]:
+        """The last row and column this edit writes."""
+        rows = max(self.cells, default=0)
+        columns = max((max(cells) for cells in self.cells.values() if cells), default=0)
+        return max(rows, self.appended_extent[0]), max(columns, self.appended_extent[1])
 
     def set(self, row: int, column: int, value: Value) -> None:
         self.cells.setdefault(row, {})[column] = value
@@ -67,7 +77,7 @@ class SheetEdit:
             target[first_column + offset] = value
 
     def __bool__(self) -> bool:
-        return bool(self.cells) or self.clear_filter
+        return bool(self.cells) or self.clear_filter or self.appended_extent[0] > 0
 
 
 class Package:
@@ -109,6 +119,17 @@ class Package:
                              code="workbook-too-large", file=self.path.name)
         return data
 
+    def chunks(self, name: str) -> Iterator[bytes]:
+        """A part's bytes in pieces of a few MB; refused past what a part may declare."""
+        total = 0
+        with self.zip.open(name) as stream:
+            while chunk := stream.read(_CHUNK):
+                total += len(chunk)
+                if total > PART_LIMIT:
+                    raise InputError(f"{self.path.name}: the part {name} is larger than it declares",
+                                     code="workbook-too-large", file=self.path.name)
+                yield chunk
+
     def _sheet_parts(self) -> dict[str, str]:
         """Sheet name -> part name, through the workbook's relationships."""
         try:
@@ -143,8 +164,10 @@ def rewrite_package(source: Path, target: Path, edits: Mapping[str, SheetEdit],
                     progress: Callable[[str], None] | None = None, *,
                     replace_parts: Mapping[str, bytes] | None = None) -> None:
     """Write ``source`` to ``target`` with the sheets in ``edits`` patched and the parts in
-    ``replace_parts`` replaced whole; every other part as stored."""
-    with Package(source) as package, zipfile.ZipFile(target, "w") as out:
+    ``replace_parts`` replaced whole; every other part as stored.
+
+    Parts stream through in chunks: memory stays flat whatever the size of the sheets."""
+    with Package(source) as package, zipfile.ZipFile(target, "w", allowZip64=True) as out:
         by_part = {}
         for sheet, edit in edits.items():
             part = package.sheet_parts.get(sheet)
@@ -155,73 +178,147 @@ def rewrite_package(source: Path, target: Path, edits: Mapping[str, SheetEdit],
             if edit:
                 by_part[part] = (sheet, edit)
         for info in package.zip.infolist():
-            data = package.read(info.filename)
             if replace_parts and info.filename in replace_parts:
-                data = replace_parts[info.filename]
-            elif info.filename in by_part:
+                out.writestr(info, replace_parts[info.filename], compress_type=info.compress_type)
+                continue
+            pieces: Iterable[bytes] = package.chunks(info.filename)
+            if info.filename in by_part:
                 sheet, edit = by_part[info.filename]
                 if progress:
                     progress(f"Writing {sheet}")
-                data = patch_sheet(data, edit)
-            out.writestr(info, data, compress_type=info.compress_type)
+                unhide_from = _filtered_from(package.chunks(info.filename)) if edit.clear_filter else None
+                pieces = patch_sheet_chunks(pieces, edit, unhide_from)
+            with out.open(_copy_of(info), "w", force_zip64=info.file_size > _ZIP64_FROM) as stream:
+                for piece in pieces:
+                    stream.write(piece)
+
+
+_ZIP64_FROM = 1 << 30  # parts near 2 GiB need the zip64 header, decided before writing
+_CHUNK = 1 << 22
+
+
+def _copy_of(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    copy.compress_type = info.compress_type
+    copy.external_attr = info.external_attr
+    copy.create_system = info.create_system
+    copy.comment = info.comment
+    return copy
+
+
+def _filtered_from(chunks: Iterable[bytes]) -> int | None:
+    """The first data row under the sheet's autofilter when the filter has criteria (rows hidden by
+    it are to be shown again); None when nothing is filtered. One pass, no parsing."""
+    carry = b""
+    for chunk in chunks:
+        text = carry + chunk
+        found = _AUTOFILTER.search(text)  # only a whole element matches
+        if found is not None:
+            if b"<filterColumn" not in found.group(0):
+                return None
+            reference = re.search(rb'ref="[A-Z]+(\d+)', found.group(1))
+            return int(reference.group(1)) + 1 if reference else 1
+        carry = text[-65536:]  # an autoFilter element is short: enough to see it whole across chunks
+    return None
 
 
 # --- one sheet -----------------------------------------------------------------------------------
 
 
 def patch_sheet(xml: bytes, edit: SheetEdit) -> bytes:
-    """The sheet XML with ``edit`` applied."""
-    opening = _SHEET_DATA.search(xml)
+    """The sheet XML with ``edit`` applied (all in memory; ``patch_sheet_chunks`` streams)."""
+    unhide_from = _filtered_from([xml]) if edit.clear_filter else None
+    return b"".join(patch_sheet_chunks([xml], edit, unhide_from))
+
+
+def patch_sheet_chunks(chunks: Iterable[bytes], edit: SheetEdit, unhide_from: int | None = None) -> Iterator[bytes]:
+    """The sheet XML, arriving in ``chunks``, with ``edit`` applied: rows are patched as they pass."""
+    source = iter(chunks)
+    buffer = b""
+    opening = None
+    for chunk in source:
+        buffer += chunk
+        opening = _SHEET_DATA.search(buffer)
+        if opening is not None:
+            break
     if opening is None:
         raise ValueError("a worksheet without sheetData")
-    head = xml[:opening.start()]
-    if opening.group(0).endswith(b"/>"):
-        body, tail = b"", xml[opening.end():]
-    else:
-        end = xml.index(b"</sheetData>", opening.end())
-        body, tail = xml[opening.end():end], xml[end + len(b"</sheetData>"):]
+    head = buffer[:opening.start()]
     column_styles = _column_styles(head)
-    unhide_from: int | None = None
     if edit.clear_filter:
-        head, tail, unhide_from = _clear_filter(head, tail)
+        head = _FILTER_MODE.sub(b"", head)
+    last_row, last_column = edit.extent()
+    if last_row:
+        head = _grow_dimension(head, last_row, last_column)
+    yield head + b"<sheetData>"
+    buffer = buffer[opening.end():]
+    body_done = opening.group(0).endswith(b"/>")
 
-    pending = dict(sorted(edit.cells.items()))
-    chunks: list[bytes] = []
-    position, previous_row = 0, 0
-    while True:
-        start = body.find(b"<row", position)
-        if start < 0:
-            break
-        tag_end = body.index(b">", start)
-        self_closing = body[tag_end - 1:tag_end] == b"/"
-        end = tag_end + 1 if self_closing else body.index(b"</row>", tag_end) + len(b"</row>")
-        start_tag = body[start:tag_end + 1]
-        number_match = _ROW_NUMBER.search(start_tag)
-        row = int(number_match.group(1)) if number_match else previous_row + 1
-        chunks.append(body[position:start])
-        # Rows the XML does not have yet, above this one.
-        while pending and next(iter(pending)) < row:
-            new_row = next(iter(pending))
-            chunks.append(_new_row(new_row, pending.pop(new_row), column_styles))
-        if unhide_from is not None and row >= unhide_from and b"hidden" in start_tag:
-            start_tag = _HIDDEN.sub(b"", start_tag)
-        if row in pending:
-            content = b"" if self_closing else body[tag_end + 1:end - len(b"</row>")]
+    pending = sorted(edit.cells.items())
+    next_pending = 0
+    previous_row = 0
+    while not body_done:
+        out: list[bytes] = []
+        position = 0
+        closing = buffer.find(b"</sheetData>")  # once per piece: searching it per row would scan it all again
+        while True:
+            start = buffer.find(b"<row", position)
+            if closing >= 0 and (start < 0 or closing < start):
+                out.append(buffer[position:closing])
+                position, body_done = closing + len(b"</sheetData>"), True
+                break
+            if start < 0:
+                break
+            tag_end = buffer.find(b">", start)
+            if tag_end < 0:
+                break
+            self_closing = buffer[tag_end - 1] == 0x2F  # "/"
             if self_closing:
-                start_tag = start_tag[:-2] + b">"
-            if not number_match:
-                start_tag = start_tag[:-1] + b' r="%d">' % row
-            chunks.append(start_tag + _patch_row(content, row, pending.pop(row), column_styles) + b"</row>")
-        else:
-            chunks.append(start_tag + body[tag_end + 1:end] if not self_closing else start_tag)
-        position, previous_row = end, row
-    chunks.append(body[position:])
-    for new_row, values in pending.items():
-        chunks.append(_new_row(new_row, values, column_styles))
-    if edit.cells:
-        head = _grow_dimension(head, max(edit.cells), max(max(c) for c in edit.cells.values() if c) if any(
-            edit.cells.values()) else 1)
-    return head + b"<sheetData>" + b"".join(chunks) + b"</sheetData>" + tail
+                end = tag_end + 1
+            else:
+                close = buffer.find(b"</row>", tag_end)
+                if close < 0:
+                    break
+                end = close + len(b"</row>")
+            start_tag = buffer[start:tag_end + 1]
+            number_match = _ROW_NUMBER.search(start_tag)
+            row = int(number_match.group(1)) if number_match else previous_row + 1
+            out.append(buffer[position:start])
+            while next_pending < len(pending) and pending[next_pending][0] < row:  # rows the XML lacks
+                new_row, values = pending[next_pending]
+                out.append(_new_row(new_row, values, column_styles))
+                next_pending += 1
+            if unhide_from is not None and row >= unhide_from and b"hidden" in start_tag:
+                start_tag = _HIDDEN.sub(b"", start_tag)
+            if next_pending < len(pending) and pending[next_pending][0] == row:
+                content = b"" if self_closing else buffer[tag_end + 1:end - len(b"</row>")]
+                if self_closing:
+                    start_tag = start_tag[:-2] + b">"
+                if not number_match:
+                    start_tag = start_tag[:-1] + b' r="%d">' % row
+                out.append(start_tag + _patch_row(content, row, pending[next_pending][1], column_styles) + b"</row>")
+                next_pending += 1
+            else:
+                out.append(start_tag + buffer[tag_end + 1:end] if not self_closing else start_tag)
+            position, previous_row = end, row
+        yield b"".join(out)
+        buffer = buffer[position:]
+        if not body_done:
+            more = next(source, None)
+            if more is None:
+                raise ValueError("a worksheet whose sheetData does not end")
+            buffer += more
+    tail: list[bytes] = [_new_row(row, values, column_styles) for row, values in pending[next_pending:]]
+    for row, first_column, row_values in edit.appended:
+        tail.append(_new_row(row, {first_column + i: v for i, v in enumerate(row_values)}, column_styles))
+        if len(tail) >= 1000:
+            yield b"".join(tail)
+            tail = []
+    yield b"".join(tail) + b"</sheetData>"
+    rest = buffer + b"".join(source)  # what follows the rows is short: filters, formats, drawings
+    if edit.clear_filter:
+        rest = _without_filter_criteria(rest)
+    yield rest
 
 
 def _patch_row(content: bytes, row: int, values: dict[int, Value], column_styles: dict[int, int]) -> bytes:
@@ -346,18 +443,12 @@ def _column_styles(head: bytes) -> dict[int, int]:
     return styles
 
 
-def _clear_filter(head: bytes, tail: bytes) -> tuple[bytes, bytes, int | None]:
-    """Drop the autofilter's criteria (keeping its arrows); the first row to unhide, if any was filtered."""
+def _without_filter_criteria(tail: bytes) -> bytes:
+    """The autofilter kept (its arrows) without its criteria or sort state."""
     match = _AUTOFILTER.search(tail)
     if match is None:
-        return head, tail, None
-    had_criteria = b"<filterColumn" in match.group(0)
-    tail = tail[:match.start()] + b"<autoFilter" + match.group(1).rstrip(b"/") + b"/>" + tail[match.end():]
-    head = _FILTER_MODE.sub(b"", head)
-    if not had_criteria:
-        return head, tail, None
-    reference = re.search(rb'ref="[A-Z]+(\d+)', match.group(1))
-    return head, tail, (int(reference.group(1)) + 1 if reference else 1)
+        return tail
+    return tail[:match.start()] + b"<autoFilter" + match.group(1).rstrip(b"/") + b"/>" + tail[match.end():]
 
 
 def _grow_dimension(head: bytes, last_row: int, last_column: int) -> bytes:
