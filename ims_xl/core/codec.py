@@ -12,6 +12,7 @@ bound to the downloaded record its visible keys identify, or the read stops nami
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -67,46 +68,70 @@ def _flag_label(value: bool | None) -> str | None:
     return None if value is None else ("Y" if value else "N")
 
 
+def _inv_typ(entry: Entry) -> Any:
+    return getattr(entry.record.model, "inv_typ", None)
+
+
+# How each section column's value comes from an entry (declared amounts: ``entry.declared``).
+_GETTERS: dict[str, Callable[[Entry], Any]] = {
+    "original_number": lambda e: e.record.original_number,
+    "original_date": lambda e: _as_date(e.record.original_date),
+    "stin": lambda e: e.record.model.stin,
+    "tradenm": lambda e: e.record.model.tradenm,
+    "number": lambda e: e.record.number,
+    "inv_typ": _inv_typ,
+    "date": lambda e: _as_date(e.record.date),
+    "val": lambda e: e.record.model.val,
+    "status": lambda e: e.status,
+    "pos": lambda e: e.record.model.pos,
+    "txval": lambda e: e.record.model.txval,
+    "iamt": lambda e: e.record.model.iamt,
+    "camt": lambda e: e.record.model.camt,
+    "samt": lambda e: e.record.model.samt,
+    "cess": lambda e: e.record.model.cess,
+    "itc": lambda e: e.itc,
+    "remarks": lambda e: e.remarks,
+    "srcform": lambda e: e.record.model.srcform,
+    "rtnprd": lambda e: e.record.model.rtnprd,
+    "srcfilstatus": lambda e: e.record.model.srcfilstatus,
+    "sheet_errors": lambda e: e.sheet_errors or None,
+    "portal_errors": lambda e: e.portal_errors or None,
+    "previous_status": lambda e: ACTION_LABELS[e.record.model.action],
+    "pending_blocked": lambda e: _flag_label(e.record.model.pending_blocked),
+    "remarks_blocked": lambda e: _flag_label(e.record.model.remarks_blocked),
+    "itc_blocked": lambda e: _flag_label(e.record.model.itc_blocked),
+    "suggested_action": lambda e: e.suggested_action or None,
+    "match_status": lambda e: e.match_status or None,
+    "books_tax": lambda e: e.books_tax,
+    "match_result": lambda e: e.match_result or None,
+    "refresh_note": lambda e: e.refresh_note or None,
+    "record": lambda e: jsonio.dumps(e.record.raw),
+}
+
+
+def _declared_getter(name: str) -> Callable[[Entry], Any]:
+    return lambda entry: entry.declared.get(name)
+
+
+for _name in DECLARED_FIELDS:
+    _GETTERS[_name] = _declared_getter(_name)
+_ROW_GETTERS = {section.key: [_GETTERS[column.field] for column in section.columns] for section in SECTIONS}
+
+
 def section_row(entry: Entry, *, with_record: bool = True) -> list[Any]:
     """Cell values of an entry in the order of its section's columns. ``with_record=False`` leaves
     the hidden record out (None): encoding it is most of the cost, and most saves do not write it."""
-    record, model = entry.record, entry.record.model
-    values: dict[str, Any] = {
-        "original_number": record.original_number,
-        "original_date": _as_date(record.original_date),
-        "stin": model.stin,
-        "tradenm": model.tradenm,
-        "number": record.number,
-        "inv_typ": getattr(model, "inv_typ", None),
-        "date": _as_date(record.date),
-        "val": model.val,
-        "status": entry.status,
-        "pos": model.pos,
-        "txval": model.txval,
-        "iamt": model.iamt,
-        "camt": model.camt,
-        "samt": model.samt,
-        "cess": model.cess,
-        "itc": entry.itc,
-        "remarks": entry.remarks,
-        "srcform": model.srcform,
-        "rtnprd": model.rtnprd,
-        "srcfilstatus": model.srcfilstatus,
-        "sheet_errors": entry.sheet_errors or None,
-        "portal_errors": entry.portal_errors or None,
-        "previous_status": ACTION_LABELS[model.action],
-        "pending_blocked": _flag_label(model.pending_blocked),
-        "remarks_blocked": _flag_label(model.remarks_blocked),
-        "itc_blocked": _flag_label(model.itc_blocked),
-        "suggested_action": entry.suggested_action or None,
-        "match_status": entry.match_status or None,
-        "books_tax": entry.books_tax,
-        "match_result": entry.match_result or None,
-        "refresh_note": entry.refresh_note or None,
-        "record": jsonio.dumps(record.raw) if with_record else None,
-    }
-    values.update(entry.declared)
-    return [values.get(column.field) for column in entry.section.columns]
+    values = [get(entry) for get in _ROW_GETTERS[entry.section.key][:-1]]
+    values.append(jsonio.dumps(entry.record.raw) if with_record else None)
+    return values
+
+
+def field_value(entry: Entry, field: str) -> Any:
+    """One column's value of an entry (what ``section_row`` has at that column)."""
+    return _GETTERS[field](entry)
+
+
+assert all(section.columns[-1].field == "record" for section in SECTIONS), "section_row writes the record last"
 
 
 def owned_positions(section: Section, fields: frozenset[str] | None) -> tuple[int, ...]:
@@ -129,53 +154,103 @@ def decode_section(section: Section, rows: Iterable[tuple[int, Row]], book: str)
     width = len(section.columns)
     entries: list[Entry] = []
     astray: list[tuple[Entry, tuple[str, ...], list[Any]]] = []  # rows whose keys and record disagree
+    batch: list[tuple[int, list[Any]]] = []
+
+    def flush() -> None:
+        raws = _hidden_records(section, batch, book)
+        for (row, values), raw in zip(batch, raws, strict=True):
+            entry, keys = _entry_from_row(section, values, row, raw, book)
+            entries.append(entry)
+            if keys == entry.record.identity:
+                entry.edited = tuple(edited_values(section, entry, values))
+            else:  # rare (a partial sort, a typed-over key): decided once every record is known
+                astray.append((entry, keys, values))
+        batch.clear()
+
     for row, cells in rows:
         if not has_content(cells, width):
             continue
-        entry, keys = _entry_from_row(section, cells, row, book)
-        entries.append(entry)
-        if keys == entry.record.identity:
-            entry.edited = tuple(edited_values(section, entry, cells))
-        else:  # rare (a partial sort, a typed-over key): decided once every record is known
-            astray.append((entry, keys, list(cells[:width])))
+        values = [None if cell == "" else cell for cell in cells[:width]]
+        values += [None] * (width - len(values))
+        batch.append((row, values))
+        if len(batch) == _BATCH:
+            flush()
+    flush()
     if astray:
         _bind_visible_keys(section, entries, astray, book)
     return entries
 
 
-def _entry_from_row(section: Section, cells: Row, row: int, book: str) -> tuple[Entry, tuple[str, ...]]:
+_BATCH = 2000  # rows whose hidden records are parsed in one JSON call (keys shared, one call's overhead)
+
+
+def _hidden_records(section: Section, batch: list[tuple[int, list[Any]]], book: str) -> list[dict[str, Any]]:
+    """The hidden records of a batch of rows, parsed together; a row whose cell is empty or changed
+    is named in the error (the batch is then parsed row by row to find it)."""
+    position = _POSITIONS[section.key]["record"]
+    texts = [values[position] for _, values in batch]
+    if all(isinstance(text, str) and text.startswith("{") for text in texts):
+        try:
+            parsed = json.loads("[" + ",".join(texts) + "]", parse_float=Decimal)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, list) and len(parsed) == len(texts) and all(type(raw) is dict for raw in parsed):
+            return parsed
+    raws = []
+    for (row, _), text in zip(batch, texts, strict=True):
+        where = f"{book}: sheet {section.sheet}, row {row}"
+        if is_blank(text):
+            raise InputError(f"{where}: the hidden 'Portal Record' cell is empty; rows can only come from a "
+                             "portal download (to add a record, refresh from a newer download)",
+                             code="row-without-record", file=book, sheet=section.sheet, row=row,
+                             field="Portal Record")
+        try:
+            raw = jsonio.loads(str(text))
+        except ValueError:
+            raw = None
+        if type(raw) is not dict:
+            raise InputError(f"{where}: the hidden 'Portal Record' cell was changed and cannot be read",
+                             code="record-cell-changed", file=book, sheet=section.sheet, row=row,
+                             field="Portal Record")
+        raws.append(raw)
+    return raws
+
+
+def _entry_from_row(section: Section, values: list[Any], row: int, raw: dict[str, Any],
+                    book: str) -> tuple[Entry, tuple[str, ...]]:
     where = f"{book}: sheet {section.sheet}, row {row}"
-    value = _field_reader(section, cells)
-    raw_text = value("record")
-    if is_blank(raw_text):
-        raise InputError(f"{where}: the hidden 'Portal Record' cell is empty; rows can only come from a "
-                         "portal download (to add a record, refresh from a newer download)",
-                         code="row-without-record", file=book, sheet=section.sheet, row=row, field="Portal Record")
-    try:
-        raw = jsonio.loads(str(raw_text))
-    except ValueError:
-        raise InputError(f"{where}: the hidden 'Portal Record' cell was changed and cannot be read",
-                         code="record-cell-changed", file=book, sheet=section.sheet, row=row,
-                         field="Portal Record") from None
+    at = _POSITIONS[section.key]
     record = make_record(section, raw, where, file=book, sheet=section.sheet, row=row)
-    status = value("status")
+    status = values[at["status"]]
+    declared = {}
+    if section.takes_itc_declaration:
+        for name in DECLARED_FIELDS:
+            amount = values[at[name]]
+            if not is_blank(amount):
+                declared[name] = amount
     entry = Entry(
         record=record,
         status=text_or_none(status) if isinstance(status, str) else status,
-        remarks=text_or_none(value("remarks")),
-        itc=value("itc") if section.takes_itc_declaration else None,
-        declared={name: value(name) for name in DECLARED_FIELDS
-                  if section.takes_itc_declaration and not is_blank(value(name))},
-        sheet_errors=text_or_none(value("sheet_errors")) or "",
-        portal_errors=text_or_none(value("portal_errors")) or "",
-        suggested_action=text_or_none(value("suggested_action")) or "",
-        match_status=text_or_none(value("match_status")) or "",
-        books_tax=_money_or_none(value("books_tax")),
-        match_result=text_or_none(value("match_result")) or "",
-        refresh_note=text_or_none(value("refresh_note")) or "",
+        remarks=text_or_none(values[at["remarks"]]),
+        itc=values[at["itc"]] if section.takes_itc_declaration else None,
+        declared=declared,
+        sheet_errors=_text(values[at["sheet_errors"]]),
+        portal_errors=_text(values[at["portal_errors"]]),
+        suggested_action=_text(values[at["suggested_action"]]),
+        match_status=_text(values[at["match_status"]]),
+        books_tax=_money_or_none(values[at["books_tax"]]),
+        match_result=_text(values[at["match_result"]]),
+        refresh_note=_text(values[at["refresh_note"]]),
         row=row,
     )
-    return entry, _visible_identity(section, value)
+    return entry, _visible_identity(section, values)
+
+
+def _text(value: Any) -> str:
+    """A tool-written text cell read back: "" for blank."""
+    if value is None:
+        return ""
+    return value.strip() if type(value) is str else (text_or_none(value) or "")
 
 
 def _money_or_none(value: Any) -> Decimal | None:
@@ -183,19 +258,6 @@ def _money_or_none(value: Any) -> Decimal | None:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return None
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-
-
-def _field_reader(section: Section, cells: Row) -> Callable[[str], Any]:
-    positions = _POSITIONS[section.key]
-
-    def value(field: str) -> Any:
-        position = positions.get(field)
-        if position is None or position >= len(cells):
-            return None
-        cell = cells[position]
-        return None if cell == "" else cell
-
-    return value
 
 
 _POSITIONS = {section.key: {column.field: i for i, column in enumerate(section.columns)} for section in SECTIONS}
@@ -208,18 +270,20 @@ def _key_text(value: Any) -> str:
 def _date_text(value: Any) -> str:
     """A date cell as the portal writes dates (dd-mm-yyyy), whatever the cell holds."""
     if isinstance(value, datetime | date):
-        return f"{value:%d-%m-%Y}"
+        return f"{value.day:02d}-{value.month:02d}-{value.year:04d}"
     if isinstance(value, int | float) and not isinstance(value, bool) and 1 < value < 2_958_466:
         day = date.fromordinal(date(1899, 12, 30).toordinal() + int(value))  # Excel's serial day
         return f"{day:%d-%m-%Y}"
     return text_or_none(value) or ""
 
 
-def _visible_identity(section: Section, value: Callable[[str], Any]) -> tuple[str, ...]:
+def _visible_identity(section: Section, values: list[Any]) -> tuple[str, ...]:
     """The row's identity as its visible cells show it (``Record.identity``'s shape)."""
-    parts = [section.key, _key_text(value("stin")), _key_text(value("number")), _date_text(value("date"))]
+    at = _POSITIONS[section.key]
+    parts = [section.key, _key_text(values[at["stin"]]), _key_text(values[at["number"]]),
+             _date_text(values[at["date"]])]
     if section.is_amendment:
-        parts.append(_key_text(value("original_number")))
+        parts.append(_key_text(values[at["original_number"]]))
     return tuple(parts)
 
 
@@ -252,16 +316,18 @@ def _key_differences(section: Section, entry: Entry, keys: tuple[str, ...]) -> l
     return [(field, keys[i + 1]) for i, field in enumerate(fields) if keys[i + 1] != own[i + 1]]
 
 
-def edited_values(section: Section, entry: Entry, cells: Row) -> list[tuple[str, Any]]:
+def edited_values(section: Section, entry: Entry, values: list[Any]) -> list[tuple[str, Any]]:
     """Visible portal values the user typed over (the upload keeps the portal's)."""
-    value = _field_reader(section, cells)
+    at = _POSITIONS[section.key]
     model = entry.record.model
     edited: list[tuple[str, Any]] = []
     for field in _PORTAL_VALUE_FIELDS:
-        shown, portal = value(field), getattr(model, field, None)
+        shown, portal = values[at[field]], getattr(model, field, None)
         if shown is None or portal is None:
             continue
-        if isinstance(portal, Decimal):
+        if type(shown) is float and isinstance(portal, Decimal):
+            same = shown == float(portal)  # the tool wrote float(portal): the same double comes back
+        elif isinstance(portal, Decimal):
             try:
                 same = Decimal(repr(shown) if isinstance(shown, float) else str(shown).replace(",", "")) == portal
             except ArithmeticError:

@@ -172,22 +172,22 @@ class FilePort:
                 next_row = FIRST_DATA_ROW
             written: set[int] = set()
             record_owned = record_position in owned
+            columns = section.columns
             for entry in state.entries[section.key]:
                 at = entry.row
-                new_row = at is None or at not in present or at in written
-                values = codec.section_row(entry, with_record=new_row or record_owned or entry.rebound
-                                           or entry.write_inputs)
-                if at is None or new_row:
+                if at is None or at not in present or at in written:
                     entry.row = next_row
                     next_row += 1
-                    edit.set_row(entry.row, 1, values)
+                    edit.set_row(entry.row, 1, codec.section_row(entry))
                     continue
                 written.add(at)
-                positions = _ALL_POSITIONS[section.key] if entry.write_inputs else owned
-                for position in positions:
-                    edit.set(at, position + 1, values[position])
-                if entry.rebound:  # the hidden record follows the visible keys from now on
-                    edit.set(at, record_position + 1, values[record_position])
+                if entry.write_inputs:  # the tool replaced this row's inputs (supplier edit): every cell
+                    edit.set_row(at, 1, codec.section_row(entry))
+                    continue
+                for position in owned:
+                    edit.set(at, position + 1, codec.field_value(entry, columns[position].field))
+                if entry.rebound and not record_owned:  # the hidden record follows the visible keys now
+                    edit.set(at, record_position + 1, codec.field_value(entry, "record"))
             self._next_row[section.key] = next_row
             self._loaded_rows[section.key] = {e.row for e in state.entries[section.key] if e.row is not None}
             edits[section.sheet] = edit
@@ -247,7 +247,6 @@ class FilePort:
             self._aux_loaded[sheet] = (rows, NOT_IN_IMS_TABLE.header_row + len(rows))
 
 
-_ALL_POSITIONS = {section.key: tuple(range(len(section.columns))) for section in SECTIONS}
 
 
 # --- saving ------------------------------------------------------------------------------------
