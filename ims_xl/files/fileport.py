@@ -53,7 +53,7 @@ class FilePort:
         self._clear_filters = False
         self._loaded_rows: dict[str, set[int]] = {}
         self._next_row: dict[str, int] = {}
-        self._aux_loaded: dict[str, tuple[list[list[Any]], int]] = {}
+        self._aux_loaded: dict[str, tuple[int, int]] = {}  # table -> (fingerprint of its rows, last row)
         self._log_loaded = (0, CHANGE_LOG_TABLE.first_row)
         self._at_load: Fingerprint | None = None  # compared before a save replaces the book
         self._loaded = False
@@ -115,16 +115,16 @@ class FilePort:
                 state.log = [codec.decode_log(values) for _, values in found]
                 self._log_loaded = (len(found), max((row for row, _ in found), default=table.header_row) + 1)
         for sheet, rows in codec.aux_tables(state).items():
-            self._aux_loaded[sheet] = (rows, self._aux_loaded.get(sheet, ([], 0))[1])
+            self._aux_loaded[sheet] = (_fingerprint(rows), self._aux_loaded.get(sheet, (0, 0))[1])
         return state
 
     def _read_table(self, book: CalamineWorkbook, table: Table, sheets: set[str]) -> list[tuple[int, dict[str, Any]]]:
         if table.sheet not in sheets:
-            self._aux_loaded[table.sheet] = ([], table.header_row)
+            self._aux_loaded[table.sheet] = (_fingerprint([]), table.header_row)
             return []
         rows = _grid(book, table.sheet)
         found = codec.decode_table(table, ((i + 1, row) for i, row in enumerate(rows) if i + 1 >= table.first_row))
-        self._aux_loaded[table.sheet] = ([], max((row for row, _ in found), default=table.header_row))
+        self._aux_loaded[table.sheet] = (_fingerprint([]), max((row for row, _ in found), default=table.header_row))
         return found
 
     # --- filters ---------------------------------------------------------------------------
@@ -197,16 +197,22 @@ class FilePort:
     def _aux_edits(self, state: BookState, edits: dict[str, SheetEdit]) -> None:
         tables = {NOT_IN_IMS_TABLE.sheet: NOT_IN_IMS_TABLE, REMOVED_TABLE.sheet: REMOVED_TABLE}
         for sheet, rows in codec.aux_tables(state).items():
-            before, last_row = self._aux_loaded.get(sheet, ([], tables[sheet].header_row))
-            if rows == before:
+            before, last_row = self._aux_loaded.get(sheet, (_fingerprint([]), tables[sheet].header_row))
+            if _fingerprint(rows) == before:
                 continue
             table = tables[sheet]
+            # Rows the sheet has are patched; the rest are encoded as the sheet is written.
+            on_sheet = max(0, last_row - table.header_row)
             edit = edits.setdefault(sheet, SheetEdit())
-            for offset, values in enumerate(rows):
+            for offset, values in enumerate(rows[:on_sheet]):
                 edit.set_row(table.first_row + offset, table.left, values)
             for row in range(table.first_row + len(rows), last_row + 1):
                 edit.set_row(row, table.left, [None] * table.width)
-            self._aux_loaded[sheet] = (rows, max(last_row, table.first_row + len(rows) - 1))
+            if len(rows) > on_sheet:
+                first_new = table.first_row + on_sheet
+                edit.appended = ((first_new + i, table.left, values) for i, values in enumerate(rows[on_sheet:]))
+                edit.appended_extent = (table.first_row + len(rows) - 1, table.left + table.width - 1)
+            self._aux_loaded[sheet] = (_fingerprint(rows), max(last_row, table.first_row + len(rows) - 1))
         count, next_row = self._log_loaded
         new_lines = state.log[count:]
         if new_lines:
@@ -244,7 +250,7 @@ class FilePort:
         self._at_load = Fingerprint.of(self.path)
         self._log_loaded = (len(state.log), CHANGE_LOG_TABLE.first_row + len(state.log))
         for sheet, rows in codec.aux_tables(state).items():
-            self._aux_loaded[sheet] = (rows, NOT_IN_IMS_TABLE.header_row + len(rows))
+            self._aux_loaded[sheet] = (_fingerprint(rows), NOT_IN_IMS_TABLE.header_row + len(rows))
 
 
 
@@ -265,6 +271,11 @@ def save_in_place(path: Path, edits: dict[str, SheetEdit], *, source: Path | Non
 
 
 # --- reading helpers -------------------------------------------------------------------------------
+
+
+def _fingerprint(rows: list[list[Any]]) -> int:
+    """What a table's rows were, in a few bytes (comparing, not keeping, 100,000 rows)."""
+    return hash(tuple(tuple(row) for row in rows))
 
 
 class _DataRows:
