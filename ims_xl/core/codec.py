@@ -41,7 +41,7 @@ from .layout import (
     Table,
 )
 from .problems import InputError
-from .records import Record, make_record
+from .records import Record, make_record, make_records
 from .sections import ACTION_LABELS, BY_SHEET, DECLARED_FIELDS, SECTIONS, Section
 
 Row = Sequence[Any]
@@ -158,8 +158,11 @@ def decode_section(section: Section, rows: Iterable[tuple[int, Row]], book: str)
 
     def flush() -> None:
         raws = _hidden_records(section, batch, book)
-        for (row, values), raw in zip(batch, raws, strict=True):
-            entry, keys = _entry_from_row(section, values, row, raw, book)
+        records = make_records(section, raws) or [
+            make_record(section, raw, f"{book}: sheet {section.sheet}, row {row}", file=book, sheet=section.sheet,
+                        row=row) for (row, _), raw in zip(batch, raws, strict=True)]
+        for (row, values), record in zip(batch, records, strict=True):
+            entry, keys = _entry_from_row(section, values, row, record)
             entries.append(entry)
             if keys == entry.record.identity:
                 entry.edited = tuple(edited_values(section, entry, values))
@@ -216,11 +219,8 @@ def _hidden_records(section: Section, batch: list[tuple[int, list[Any]]], book: 
     return raws
 
 
-def _entry_from_row(section: Section, values: list[Any], row: int, raw: dict[str, Any],
-                    book: str) -> tuple[Entry, tuple[str, ...]]:
-    where = f"{book}: sheet {section.sheet}, row {row}"
+def _entry_from_row(section: Section, values: list[Any], row: int, record: Record) -> tuple[Entry, tuple[str, ...]]:
     at = _POSITIONS[section.key]
-    record = make_record(section, raw, where, file=book, sheet=section.sheet, row=row)
     status = values[at["status"]]
     declared = {}
     if section.takes_itc_declaration:
