@@ -203,3 +203,29 @@ def test_a_book_whose_parts_expand_to_far_too_much_is_refused(sample_book: Path,
     assert code == 2 and f"the part {member} would expand to 60,000,000 bytes" in err
     assert err.endswith(" [workbook-too-large]\n")
     assert sample_book.read_bytes() == before
+
+
+def test_a_copied_row_with_another_decision_in_excel_stops_the_upload(sample_book: Path) -> None:
+    fake = FakeBook.from_file(sample_book)
+    sheet = fake.sheets["B2B"]
+    for column in range(1, len(B2B.columns) + 1):  # row 6 copied to row 9, as Excel's copy and paste does
+        value = sheet.value_at(FIRST + 1, column)
+        if value is not None:
+            sheet.cells[(FIRST + 4, column)] = value
+    sheet.type_in(FIRST + 1, column_of("status"), "Accept")
+    sheet.type_in(FIRST + 4, column_of("status"), "Reject")
+
+    outcome = actions.generate_upload(XlwingsPort(fake), lambda state, moment: sample_book.with_name("up.json"))
+    assert not outcome.ok and not sample_book.with_name("up.json").exists()
+    assert sheet.value_at(FIRST + 4, column_of("sheet_errors")).startswith(
+        "ERROR [Invoice Number] The same document is also on row 6 with a different decision")
+
+
+def test_a_value_typed_over_in_excel_is_warned_about(sample_book: Path) -> None:
+    fake = FakeBook.from_file(sample_book)
+    fake.sheets["B2B"].type_in(FIRST + 1, column_of("txval"), 99999)
+    outcome = actions.validate_book(XlwingsPort(fake))
+    assert outcome.ok
+    assert fake.sheets["B2B"].value_at(FIRST + 1, column_of("sheet_errors")) == (
+        "WARNING [Taxable Value] Taxable Value shows 99,999.00, the portal has 50,000.00; the upload sends the "
+        "portal's value")

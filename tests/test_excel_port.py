@@ -23,6 +23,7 @@ from ims_xl import actions, macros
 from ims_xl.core import jsonio, layout
 from ims_xl.core.book import BookState, LogEntry
 from ims_xl.core.gstin import with_check_character
+from ims_xl.core.itc import itc_impact, itc_rows
 from ims_xl.core.sections import BY_KEY, BY_SHEET, FIRST_DATA_ROW, SECTIONS
 from ims_xl.excel import XlwingsPort
 from ims_xl.files.fileport import FilePort
@@ -644,3 +645,18 @@ def test_a_blank_row_inside_the_data_does_not_shift_the_findings(sample_book: Pa
     assert shown == {"SGT/2025/0417": None, "2025260000004512": ERROR_REMARKS, "HL-9981": None}
     assert actions.validate_book(XlwingsPort(fake), now=NOW).message.startswith(
         "Validated 11 records: 1 error on B2B" + cleared)
+
+
+def test_the_itc_table_on_home_follows_the_decisions(adapter: Adapter) -> None:
+    """Issue 16: "ITC after your actions" is refreshed by Validate Sheet through either port."""
+    set_inputs(adapter, two_mistakes_two_good_changes)
+    actions.validate_book(adapter.port(), now=NOW)
+    view = adapter.view()
+    table = layout.ITC_TABLE
+    shown = [[view.sheets[layout.HOME].value_at(table.first_row + r, table.left + c) for c in range(table.width)]
+             for r in range(len(table.row_labels))]
+    expected = itc_rows(itc_impact(adapter.port().load().all_entries()))
+    assert [row[0] for row in shown] == [row[0] for row in expected] == list(table.row_labels)
+    assert [[float(v) for v in row[1:]] for row in shown] == [[float(v) for v in row[1:]] for row in expected]
+    change = shown[[label for _, label in layout.ITC_ROWS].index("Change from this upload")]
+    assert change[1:] != [0.0] * 5  # the Reject of B2B row 6 and the Accept of a credit note moved it
