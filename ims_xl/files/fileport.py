@@ -122,8 +122,8 @@ class FilePort:
         if table.sheet not in sheets:
             self._aux_loaded[table.sheet] = (_fingerprint([]), table.header_row)
             return []
-        rows = _grid(book, table.sheet)
-        found = codec.decode_table(table, ((i + 1, row) for i, row in enumerate(rows) if i + 1 >= table.first_row))
+        rows = _rows(book, table.sheet, table.left - 1 + table.width)
+        found = codec.decode_table(table, ((row, cells) for row, cells in rows if row >= table.first_row))
         self._aux_loaded[table.sheet] = (_fingerprint([]), max((row for row, _ in found), default=table.header_row))
         return found
 
