@@ -370,7 +370,7 @@ def minimal_write(path: str, target: str) -> None:
     and deflate it again, into a new package (no parsing, no other parts)."""
     import zipfile
 
-    from ims_xl.files.xlsx import Package
+    from ims_xl.files.package import Package
 
     with Package(Path(path)) as package, zipfile.ZipFile(target, "w") as out:
         for section in SECTIONS:

@@ -23,10 +23,10 @@ from .core.records import PortalFile
 from .core.rules import validate
 from .core.sections import SECTIONS
 from .core.upload import build_upload
-from .portal import write_json_atomically
+from .files.portal import write_json_atomically
 
 if TYPE_CHECKING:
-    from .core.reconcile import RegisterEntry
+    from .core.purchases import RegisterEntry
 
 ALL_COLUMNS = None  # a save that rewrites every column and the number of rows
 

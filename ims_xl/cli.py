@@ -19,10 +19,11 @@ from typing import Any, TextIO
 from . import __version__, actions
 from .core.book import BookState
 from .core.problems import InputError
+from .excel.template import this_pythons_macros
 from .files.fileport import FilePort
 from .files.guard import guarding
+from .files.portal import file_sha256, read_portal_file
 from .files.targets import explain_os_error
-from .portal import file_sha256, read_portal_file
 
 EXIT_OK, EXIT_ERRORS, EXIT_BAD_INPUT = 0, 1, 2
 _SHOWN_DETAILS = 50  # findings printed before "... and N more"
@@ -211,7 +212,7 @@ def _cmd_open(args: argparse.Namespace, console: _Console) -> int:
     console.progress(f"Reading {download_path.name}")
     download = read_portal_file(download_path)
     console.warn(download.warnings)
-    port = FilePort(target, new=True, progress=console.progress)
+    port = FilePort(target, new=True, macros=this_pythons_macros, progress=console.progress)
     outcome = actions.open_download(port, download, download_path.name, gstin=args.gstin,
                                     sha256=file_sha256(download_path))
     console.say(f"{outcome.message}\nWorkbook: {target}")
@@ -245,7 +246,7 @@ def _cmd_generate(args: argparse.Namespace, console: _Console) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace, console: _Console) -> int:
-    from .report import render_json, summarize_book, summary_text
+    from .commands.summary import render_json, summarize_book, summary_text
 
     summary = summarize_book(_book(args.book), console.progress)
     console.say(render_json(summary) if args.json else "\n".join(summary_text(summary)))
@@ -263,7 +264,7 @@ def _cmd_errors(args: argparse.Namespace, console: _Console) -> int:
 
 
 def _cmd_reconcile(args: argparse.Namespace, console: _Console) -> int:
-    from .register import read_register_file
+    from .files.register import read_register_file
 
     try:
         tolerance = Decimal(args.tolerance)
@@ -283,7 +284,7 @@ def _cmd_reconcile(args: argparse.Namespace, console: _Console) -> int:
 
 
 def _cmd_suppliers(args: argparse.Namespace, console: _Console) -> int:
-    from .followup import default_target, write_follow_up
+    from .commands.suppliers import default_target, write_follow_up
 
     book = _book(args.book)
     state = FilePort(book, progress=console.progress).load()
@@ -305,7 +306,7 @@ def _cmd_refresh(args: argparse.Namespace, console: _Console) -> int:
 
 
 def _cmd_practice(args: argparse.Namespace, console: _Console) -> int:
-    from .practice import run_practice
+    from .commands.practice import run_practice
 
     if args.jobs is not None and args.jobs < 1:
         raise InputError("-j: at least one worker", code="bad-option", field="-j")
@@ -314,7 +315,7 @@ def _cmd_practice(args: argparse.Namespace, console: _Console) -> int:
 
 
 def _cmd_workbook(args: argparse.Namespace, console: _Console) -> int:
-    from .template import build_template, this_interpreter_conf
+    from .excel.template import build_template, this_interpreter_conf
 
     target: Path = args.output
     if target.suffix.lower() != ".xlsm":
@@ -336,7 +337,7 @@ def _cmd_workbook(args: argparse.Namespace, console: _Console) -> int:
 
 
 def _cmd_doctor(args: argparse.Namespace, console: _Console) -> int:
-    from .doctor import Machine, diagnose, has_problems, render
+    from .commands.doctor import Machine, diagnose, has_problems, render
 
     findings = diagnose(args.book, Machine.this())
     for line in render(findings):
@@ -345,8 +346,8 @@ def _cmd_doctor(args: argparse.Namespace, console: _Console) -> int:
 
 
 def _cmd_repoint(args: argparse.Namespace, console: _Console) -> int:
-    from .repoint import repoint
-    from .template import macro_setup, this_interpreter_conf
+    from .commands.repoint import repoint
+    from .excel.template import macro_setup, this_interpreter_conf
 
     conf = this_interpreter_conf()
     repoint(args.book, conf, vba=macro_setup().vba_project if args.vba else None)
@@ -363,7 +364,7 @@ def _cmd_lite(args: argparse.Namespace, console: _Console) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace, console: _Console) -> int:
-    from .demo import run_demo
+    from .commands.demo import run_demo
 
     return run_demo(args.directory, console.say, console.progress)
 

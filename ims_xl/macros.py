@@ -17,9 +17,9 @@ from pathlib import Path
 from . import actions
 from .core.problems import InputError
 from .core.records import PortalFile
-from .excel import XlwingsPort
+from .excel.xlwings_port import XlwingsPort
+from .files.portal import read_portal_file
 from .files.targets import explain_os_error
-from .portal import read_portal_file
 
 LOG_FILE = Path(tempfile.gettempdir()) / "ims-xl-error.log"
 
@@ -94,7 +94,7 @@ def open_error_json(port: XlwingsPort | None = None, path: str | None = None) ->
 
 def suggest_actions(port: XlwingsPort | None = None, path: str | None = None, apply: bool | None = None) -> None:
     def body(port: XlwingsPort) -> actions.Outcome | None:
-        from .register import read_register_file
+        from .files.register import read_register_file
 
         chosen = path or port.pick_file("Choose the purchase register", "Purchase register", ["*.xlsx", "*.csv"])
         if not chosen:
@@ -113,7 +113,7 @@ def suggest_actions(port: XlwingsPort | None = None, path: str | None = None, ap
 def supplier_follow_up(port: XlwingsPort | None = None) -> None:
     """Write <book>_suppliers.xlsx and .csv beside the workbook and say where."""
     def body(port: XlwingsPort) -> actions.Outcome:
-        from .followup import write_follow_up
+        from .commands.suppliers import write_follow_up
 
         full = str(getattr(port.book, "fullname", "") or "")
         name = Path(str(getattr(port.book, "name", "") or "IMS")).stem

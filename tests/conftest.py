@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from ims_xl import actions
+from ims_xl.excel.template import this_pythons_macros
 from ims_xl.files.fileport import FilePort
-from ims_xl.portal import read_portal_file
+from ims_xl.files.portal import read_portal_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "ims_xl" / "data" / "sample_download.json"
@@ -26,7 +27,8 @@ def sample_json(tmp_path: Path) -> Path:
 
 def open_book(download: Path, book: Path) -> Path:
     """What `ims-xl open DOWNLOAD -o BOOK` does."""
-    actions.open_download(FilePort(book, new=True), read_portal_file(download), download.name)
+    port = FilePort(book, new=True, macros=this_pythons_macros)
+    actions.open_download(port, read_portal_file(download), download.name)
     return book
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from ims_xl.core import jsonio
 from ims_xl.core.book import BookState, Entry, entry_from_record
 from ims_xl.core.upload import build_upload
-from ims_xl.portal import read_portal_file
+from ims_xl.files.portal import read_portal_file
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RECIPIENT = "27AAPFU0939F1ZV"

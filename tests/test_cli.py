@@ -11,7 +11,7 @@ import pytest
 
 from ims_xl.cli import main
 from ims_xl.core import jsonio, layout
-from ims_xl.files import backups, xlsx
+from ims_xl.files import backups, package
 from ims_xl.files.fileport import FilePort
 from tests.conftest import SAMPLE
 
@@ -243,7 +243,7 @@ def test_a_crash_while_writing_leaves_the_old_book_intact(sample_book: Path, mon
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(xlsx, "patch_sheet_chunks", crash)  # halfway through writing the new package
+    monkeypatch.setattr(package, "patch_sheet_chunks", crash)  # halfway through writing the new package
     code, _, err = run("-q", "validate", sample_book)
     assert code == 3 and "disk full" in err
     assert sample_book.read_bytes() == before

@@ -14,9 +14,10 @@ import pytest
 from ims_xl import actions
 from ims_xl.core import jsonio, layout
 from ims_xl.core.sections import BY_KEY, FIRST_DATA_ROW
-from ims_xl.excel import XlwingsPort
+from ims_xl.excel.xlwings_port import XlwingsPort
 from ims_xl.files.fileport import FilePort
-from ims_xl.files.xlsx import SheetEdit, rewrite_package
+from ims_xl.files.package import rewrite_package
+from ims_xl.files.sheetxml import SheetEdit
 from tests.test_cli import run, set_inputs
 from tests.xlwings_fake import FakeBook
 

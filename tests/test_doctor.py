@@ -12,14 +12,16 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ims_xl import __version__, doctor, vbaproject
+from ims_xl import __version__
 from ims_xl.cli import main
+from ims_xl.commands import doctor
+from ims_xl.commands.doctor import Finding, Machine, diagnose, has_problems, render
+from ims_xl.commands.repoint import VBA_PART, conf_edit, repoint
 from ims_xl.core.book import BookState
-from ims_xl.doctor import Finding, Machine, diagnose, has_problems, render
+from ims_xl.excel import vbaproject
+from ims_xl.excel.template import build_template, this_interpreter_conf
 from ims_xl.files.fileport import FilePort, read_conf
-from ims_xl.files.xlsx import SheetEdit, patch_sheet
-from ims_xl.repoint import VBA_PART, conf_edit, repoint
-from ims_xl.template import build_template, this_interpreter_conf
+from ims_xl.files.sheetxml import SheetEdit, patch_sheet
 
 XLWINGS = "0.37.8"
 NOWHERE = "/no/such/folder/python3"

@@ -25,9 +25,10 @@ from ims_xl.core.book import BookState, LogEntry
 from ims_xl.core.gstin import with_check_character
 from ims_xl.core.itc import itc_impact, itc_rows
 from ims_xl.core.sections import BY_KEY, BY_SHEET, FIRST_DATA_ROW, SECTIONS
-from ims_xl.excel import XlwingsPort
+from ims_xl.excel.template import this_pythons_macros
+from ims_xl.excel.xlwings_port import XlwingsPort
 from ims_xl.files.fileport import FilePort
-from ims_xl.portal import read_portal_file
+from ims_xl.files.portal import read_portal_file
 from tests.conftest import SAMPLE, open_book
 from tests.xlwings_fake import FakeBook, FakeComError
 
@@ -127,7 +128,7 @@ def empty_book(tmp_path: Path) -> Path:
     """A new workbook with no records, as `ims-xl template` makes it."""
     path = tmp_path / "empty" / "IMS.xlsm"
     path.parent.mkdir()
-    FilePort(path, new=True).save(BookState(), None, None)
+    FilePort(path, new=True, macros=this_pythons_macros).save(BookState(), None, None)
     return path
 
 

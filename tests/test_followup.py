@@ -20,7 +20,8 @@ from ims_xl import cli, macros
 from ims_xl.core.book import BookState
 from ims_xl.core.followup import DOCUMENT_HEADERS, MAIL_MERGE_HEADERS, SUPPLIER_HEADERS
 from ims_xl.core.reconcile import RegisterEntry, reconcile
-from ims_xl.excel import XlwingsPort
+from ims_xl.excel.template import this_pythons_macros
+from ims_xl.excel.xlwings_port import XlwingsPort
 from ims_xl.files.fileport import FilePort
 from tests.builders import SUPPLIER, entry
 from tests.xlwings_fake import FakeBook
@@ -64,7 +65,7 @@ def the_book(tmp_path: Path, *, with_register: bool) -> Path:
             register_line(UNKNOWN, "X-1", dt.date(2025, 10, 11), 9, igst="100.00"),
         ])
     book = tmp_path / "client.xlsx"
-    FilePort(book, new=True).save(state, None, None)
+    FilePort(book, new=True, macros=this_pythons_macros).save(state, None, None)
     return book
 
 
@@ -181,7 +182,7 @@ def test_a_book_with_nothing_to_follow_up_says_so(tmp_path: Path) -> None:
     state = BookState()
     state.entries["b2b"].append(entry("b2b", status="Accept"))
     book = tmp_path / "clean.xlsx"
-    FilePort(book, new=True).save(state, None, None)
+    FilePort(book, new=True, macros=this_pythons_macros).save(state, None, None)
     code, out, _ = run("suppliers", str(book))
     assert code == 0
     assert out.startswith("No supplier needs follow-up")
@@ -194,7 +195,7 @@ def test_portal_text_is_never_a_formula(tmp_path: Path) -> None:
     state.entries["b2b"].append(entry("b2b", inum="=1+1", tradenm="=HYPERLINK(\"http://x.invalid\",\"Pay\")",
                                       status="Reject", remarks="@SUM(A1)"))
     book = tmp_path / "client.xlsx"
-    FilePort(book, new=True).save(state, None, None)
+    FilePort(book, new=True, macros=this_pythons_macros).save(state, None, None)
     assert run("suppliers", str(book))[0] == 0
     sheet = openpyxl.load_workbook(tmp_path / "client_suppliers.xlsx")["Documents"]
     for cell in (sheet["B2"], sheet["D2"], sheet["I2"]):

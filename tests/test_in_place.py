@@ -21,7 +21,7 @@ import pytest
 
 from ims_xl.core import jsonio
 from ims_xl.core.sections import BY_KEY
-from ims_xl.files import xlsx
+from ims_xl.files import package as xlsx
 from tests.conftest import SAMPLE, open_book
 from tests.test_cli import cell_texts, run, set_inputs
 from tests.test_cli_more import newer_download, write_register

@@ -33,8 +33,8 @@ from ims_xl import actions
 from ims_xl.core import layout
 from ims_xl.core.book import BookState
 from ims_xl.core.sections import FIRST_DATA_ROW, HEADER_ROW, SECTIONS, Section
+from ims_xl.excel.template import macro_setup
 from ims_xl.files.fileport import FilePort
-from ims_xl.template import macro_setup
 from tests.conftest import ARTIFACTS, SAMPLE, open_book
 
 pytestmark = pytest.mark.libreoffice

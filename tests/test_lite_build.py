@@ -216,7 +216,7 @@ def test_the_command_line_keeps_the_lite_code_in_the_workbook(workbook: Path, tm
     its main.py included, comes through byte for byte, and the findings are in their cells."""
     from ims_xl import actions
     from ims_xl.files.fileport import FilePort
-    from ims_xl.portal import read_portal_file
+    from ims_xl.files.portal import read_portal_file
 
     book = tmp_path / "client.xlsx"
     shutil.copyfile(workbook, book)

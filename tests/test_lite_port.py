@@ -26,7 +26,7 @@ HYPERLINK = '=HYPERLINK("http://example.invalid","Rajesh Steel")'  # the sample'
 ERROR_PENDING = "ERROR [Status] The portal does not allow Pending for this record; choose Accept or Reject"
 # The Lite buttons, their port, and the range port it shares with the desktop Excel port.
 LITE_MODULES = [Path(scripts.__file__), Path(scripts.__file__).with_name("port.py"),
-                Path(scripts.__file__).parent.parent / "rangeport.py"]
+                Path(scripts.__file__).parent.parent / "excel" / "rangeport.py"]
 
 
 def cell(book: FakeLiteBook, sheet: str, row: int, field: str) -> Any:
@@ -265,7 +265,7 @@ def test_the_lite_modules_use_nothing_lite_lacks(path: Path) -> None:
 
 def test_the_check_finds_what_the_desktop_port_uses() -> None:
     assert {".api", ".status_bar", ".alert", ".screen_updating", ".used_range"} <= lite_lacks(
-        Path(scripts.__file__).parent.parent / "excel.py")
+        Path(scripts.__file__).parent.parent / "excel" / "xlwings_port.py")
 
 
 def test_the_lite_scripts_import_without_the_desktop_libraries() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from ims_xl.core import jsonio
 from ims_xl.core.problems import InputError
-from ims_xl.portal import read_portal_file
+from ims_xl.files.portal import read_portal_file
 from tests.builders import RECIPIENT, raw_record
 from tests.conftest import SAMPLE
 

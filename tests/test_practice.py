@@ -326,7 +326,7 @@ def test_a_damaged_workbook_is_reported_and_left_alone(tmp_path: Path) -> None:
 
 
 def test_two_books_of_one_client_never_share_an_upload_name(tmp_path: Path) -> None:
-    from ims_xl.practice import _reserve
+    from ims_xl.commands.practice import _reserve
 
     upload = tmp_path / f"IMS_upload_{ACME}_20251015-101010.json"
     first, second = _reserve(upload), _reserve(upload)

@@ -1,7 +1,7 @@
 """Reconciliation of IMS records with the purchase register: what a CA reads in the workbook.
 
 Entries are built from small portal-record dicts, as a download would give them; register lines
-are RegisterEntry values, as ims_xl.register reads them.
+are RegisterEntry values, as ims_xl.files.register reads them.
 """
 
 from __future__ import annotations

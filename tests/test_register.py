@@ -15,7 +15,7 @@ from ims_xl.core.problems import InputError
 from ims_xl.core.reconcile import RegisterEntry, reconcile
 from ims_xl.core.records import make_record
 from ims_xl.core.sections import BY_KEY
-from ims_xl.register import COLUMNS, read_register, write_register_template
+from ims_xl.files.register import COLUMNS, read_register, write_register_template
 
 SUPPLIER = "27AAPFU0939F1ZV"
 HEADER = "Supplier GSTIN,Document Number,Document Date,Document Type,Taxable Value,IGST,CGST,SGST,Cess"

@@ -18,8 +18,8 @@ import pytest
 from ims_xl import cli, macros
 from ims_xl.core.problems import InputError
 from ims_xl.core.reconcile import reconcile
-from ims_xl.excel import XlwingsPort
-from ims_xl.register import read_register, read_register_file
+from ims_xl.excel.xlwings_port import XlwingsPort
+from ims_xl.files.register import read_register, read_register_file
 from tests.test_reconcile import book, ims
 from tests.test_register import write_csv, write_xlsx
 from tests.xlwings_fake import FakeBook

@@ -37,7 +37,23 @@ def test_the_zip_holds_the_wheel_the_template_the_register_and_the_guide(release
         assert archive.read(f"{FOLDER}/{WHEEL}") == (release / WHEEL).read_bytes()
         with zipfile.ZipFile(release / WHEEL) as wheel:
             names = wheel.namelist()
-        assert "ims_xl/doctor.py" in names and "ims_xl/vba/ims_buttons.bas" in names
+        assert "ims_xl/commands/doctor.py" in names and "ims_xl/vba/ims_buttons.bas" in names
+
+
+def test_the_wheel_holds_every_subpackage_and_each_imports_from_it(release: Path) -> None:
+    """pyproject's package list follows the folders: a folder left out would be missing at a firm."""
+    folders = sorted(".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "ims_xl").rglob("__init__.py"))
+    with zipfile.ZipFile(release / WHEEL) as wheel:
+        inits = [name for name in wheel.namelist() if name.endswith("/__init__.py")]
+    packaged = {name.rsplit("/", 1)[0].replace("/", ".") for name in inits}
+    assert set(folders) <= packaged
+    # The wheel (a zip of pure Python) first on the path, so every ims_xl module comes from it.
+    script = (f"import importlib, sys; sys.path.insert(0, {str(release / WHEEL)!r}); "
+              "[importlib.import_module(name) for name in sys.argv[1:]]; "
+              "assert sys.modules['ims_xl'].__file__.startswith(sys.path[0]); print('ok')")
+    done = subprocess.run([sys.executable, "-I", "-c", script, *folders], capture_output=True, text=True,
+                          check=False, cwd=release)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 
 
 def test_the_install_guide_gives_the_exact_commands_and_ends_with_doctor(release: Path) -> None:

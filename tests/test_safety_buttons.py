@@ -10,7 +10,7 @@ import pytest
 
 from ims_xl import actions, macros
 from ims_xl.core import jsonio
-from ims_xl.excel import XlwingsPort
+from ims_xl.excel.xlwings_port import XlwingsPort
 from tests.conftest import SAMPLE
 from tests.xlwings_fake import FakeBook
 

@@ -334,7 +334,7 @@ def test_workbook_force_onto_a_book_open_in_excel_is_refused(sample_book: Path) 
 
 
 def test_the_leftover_of_a_really_killed_save_is_cleared(sample_book: Path) -> None:
-    killed = ("import os, sys\nfrom pathlib import Path\nfrom ims_xl.atomic import replacing\n"
+    killed = ("import os, sys\nfrom pathlib import Path\nfrom ims_xl.files.atomic import replacing\n"
               "with replacing(Path(sys.argv[1])) as temporary:\n"
               "    temporary.write_bytes(b'half a workbook')\n    os._exit(9)\n")
     result = subprocess.run([sys.executable, "-c", killed, str(sample_book)], check=False)

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from ims_xl import portal
 from ims_xl.cli import main
 from ims_xl.core import jsonio
 from ims_xl.core.amounts import parse_amount
+from ims_xl.files import portal
 from ims_xl.files.fileport import FilePort
 from tests.conftest import SAMPLE
 

@@ -1,4 +1,4 @@
-"""Tests for ims_xl.vbaproject: MS-OVBA compression and patching xlwings' VBA project.
+"""Tests for ims_xl.excel.vbaproject: MS-OVBA compression and patching xlwings' VBA project.
 
 oletools and olefile serve as independent readers of what we write.
 """
@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from oletools.olevba import VBA_Parser, VBA_Project, decompress_stream
 
-from ims_xl import vbaproject
-from ims_xl.vbaproject import (
+from ims_xl.excel import compound_file, vbaproject
+from ims_xl.excel.vbaproject import (
     compress,
     decompress,
     module_names,
@@ -311,15 +311,15 @@ def test_writer_handles_sector_and_cutoff_edges() -> None:
     # a second FAT sector (more than 128 sectors).
     sizes = [0, 1, 63, 64, 65, 4095, 4096, 4097, 70_000]
     streams = {f"S{size}": random.Random(size).randbytes(size) for size in sizes}
-    inner = vbaproject._Entry("Inner", 1, children=[vbaproject._Entry("x", 2, data=b"nested")])
-    children = [vbaproject._Entry(name, 2, data=data) for name, data in streams.items()]
-    root = vbaproject._Entry("Root Entry", 5, children=[*children, inner], clsid=bytes(range(16)))
+    inner = compound_file.Entry("Inner", 1, children=[compound_file.Entry("x", 2, data=b"nested")])
+    children = [compound_file.Entry(name, 2, data=data) for name, data in streams.items()]
+    root = compound_file.Entry("Root Entry", 5, children=[*children, inner], clsid=bytes(range(16)))
     inner.modified = 0x01D9_0000_1234_5678
 
-    written = vbaproject._write_compound_file(root)
+    written = compound_file.write_compound_file(root)
 
     assert streams_of(written) == {**streams, "Inner/x": b"nested"}
     with olefile.OleFileIO(io.BytesIO(written)) as ole:
         assert ole.root.clsid == "03020100-0504-0706-0809-0A0B0C0D0E0F"
         assert ole.direntries[ole._find("Inner")].modifyTime == inner.modified
-    assert vbaproject._write_compound_file(vbaproject._read_compound_file(written)) == written
+    assert compound_file.write_compound_file(compound_file.read_compound_file(written)) == written

@@ -29,7 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ims_xl import cli, macros
 from ims_xl.core import layout
 from ims_xl.core.sections import FIRST_DATA_ROW, HEADER_ROW, SECTIONS, Kind, Section
-from ims_xl.template import SHIPPED_TEMPLATE_NAME, build_template
+from ims_xl.excel.template import SHIPPED_TEMPLATE_NAME, build_template
 from tests.conftest import ROOT
 
 SHIPPED = ROOT / "templates" / SHIPPED_TEMPLATE_NAME

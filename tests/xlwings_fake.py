@@ -1,4 +1,4 @@
-"""A hand-written fake of the few xlwings objects ``ims_xl.excel`` and ``ims_xl.macros`` use.
+"""A hand-written fake of the few xlwings objects ``ims_xl.excel.xlwings_port`` and ``ims_xl.macros`` use.
 
 It behaves like Excel where the port's correctness depends on it, and records every call that
 would cross to Excel (``FakeBook.calls``), so tests can count them:

@@ -28,6 +28,7 @@ from .book import (
     is_blank,
     text_or_none,
 )
+from .itc import itc_impact, itc_rows
 from .layout import (
     CHANGE_LOG_TABLE,
     HOME_FIELDS,
@@ -43,6 +44,7 @@ from .layout import (
 from .problems import InputError
 from .records import Record, make_record, make_records
 from .sections import ACTION_LABELS, BY_SHEET, DECLARED_FIELDS, SECTIONS, Section
+from .summary import summary_rows
 
 Row = Sequence[Any]
 Block = tuple[Cell, list[list[Any]]]  # top-left cell and the rows of values from there
@@ -447,9 +449,6 @@ def home_blocks(state: BookState, *, findings: Mapping[str, tuple[int, int]] | N
     ``findings`` (errors, warnings by sheet; "Home" for Home's own) and ``recon`` (records and tax
     by match result) are None when this save has no new ones: their cells are then left as they are.
     """
-    from .itc import itc_impact, itc_rows
-    from .summary import summary_rows
-
     blocks: list[Block] = [(cell, [[value]]) for cell, value in home_field_values(state.home).items()]
     rows = summary_rows(state, findings)
     width = SUMMARY_TABLE.width if findings is not None else SUMMARY_TABLE.position("errors")

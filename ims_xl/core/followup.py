@@ -3,7 +3,7 @@
 A document needs the supplier when the user rejected it or kept it pending in IMS, when
 reconciliation found its amounts differ from the books, or when it is in the books but the
 supplier never uploaded it (the book's "Not in IMS" sheet). Without a reconciliation only the
-first two exist. Pure: ``ims_xl.followup`` writes the files.
+first two exist. Pure: ``ims_xl.commands.suppliers`` writes the files.
 """
 
 from __future__ import annotations

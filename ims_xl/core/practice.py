@@ -1,7 +1,7 @@
 """A CA practice's month over a folder of client downloads: which files count, and the dashboard.
 
 Pure: file names, change-log lines and book entries in; classifications, figures and dashboard
-rows out. ``ims_xl.practice`` does the reading, the writing and the worker processes.
+rows out. ``ims_xl.commands.practice`` does the reading, the writing and the worker processes.
 """
 
 from __future__ import annotations

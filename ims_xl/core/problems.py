@@ -7,12 +7,14 @@ released), a severity, and where it is: section sheet, row and column. A validat
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from enum import StrEnum
+from pathlib import PurePath
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+
+from .layout import finding_tag
 
 
 class Severity(StrEnum):
@@ -37,8 +39,6 @@ class Problem(BaseModel):
     def cell_text(self) -> str:
         """One line for the row's "Sheet Validation Errors" cell, starting with the tag the sheet's
         highlighting rules look for (``layout.finding_tag``)."""
-        from .layout import finding_tag
-
         return f"{finding_tag(self.is_error, self.column)} {self.message}"
 
     def console_text(self) -> str:
@@ -96,12 +96,12 @@ class InputError(Exception):
     hold the place as data where the raising code knows it.
     """
 
-    def __init__(self, message: str, *, code: str, file: str | os.PathLike[str] | None = None,
+    def __init__(self, message: str, *, code: str, file: str | PurePath | None = None,
                  sheet: str | None = None, row: int | None = None, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
-        self.file = None if file is None else os.fspath(file)
+        self.file = None if file is None else str(file)
         self.sheet = sheet
         self.row = row
         self.field = field

@@ -1,7 +1,7 @@
 """Reconciliation of IMS records with the recipient's purchase register, and suggested actions.
 
 Pure: works on a ``BookState`` and a list of ``RegisterEntry`` values; reading the register file
-is ``ims_xl.register``'s job.
+is ``ims_xl.files.register``'s job.
 
 A register entry and an IMS record are the same document when the supplier GSTIN, the document
 type, the financial year of the document date and the normalised document number agree (Rule
@@ -12,7 +12,6 @@ something a missing register line proves.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,9 +22,10 @@ from typing import Any, NamedTuple
 from .book import BookState, Entry, parse_action
 from .layout import AMOUNTS_DIFFER, DATE_DIFFERS, MATCHED, NOT_IN_REGISTER, RECON_RESULTS
 from .layout import NOT_IN_IMS_RESULT as NOT_IN_IMS
+from .purchases import Amounts, RegisterEntry, normalise_number
+from .register_groups import group_register
 from .sections import ACTION_LABELS
 
-DOCUMENT_TYPES = ("Invoice", "Credit Note", "Debit Note")
 DEFAULT_TOLERANCE = Decimal("1.00")
 
 
@@ -46,38 +46,8 @@ HEADS = (
     ("Cess", "cess"),
 )
 
-Amounts = tuple[Decimal, Decimal, Decimal, Decimal, Decimal]  # in the order of HEADS
 # Supplier GSTIN, document type, normalised number, financial year (None: the register has no date).
 Key = tuple[str, str, str, int | None]
-
-
-@dataclass(frozen=True, slots=True)
-class RegisterEntry:
-    """One line of the purchase register, as read from the file."""
-
-    supplier_gstin: str  # upper case, stripped
-    number: str  # as written in the register
-    date: date | None
-    document_type: str  # one of DOCUMENT_TYPES
-    taxable: Decimal
-    igst: Decimal
-    cgst: Decimal
-    sgst: Decimal
-    cess: Decimal
-    source_row: int  # 1-based row in the register file
-    merged_rows: tuple[int, ...] = ()  # every row summed into this document, when it spans several rows
-
-    def __post_init__(self) -> None:
-        if self.document_type not in DOCUMENT_TYPES:
-            raise ValueError(f"{self.document_type!r} is not one of {', '.join(DOCUMENT_TYPES)}")
-
-    @property
-    def amounts(self) -> Amounts:
-        return (self.taxable, self.igst, self.cgst, self.sgst, self.cess)
-
-    @property
-    def tax(self) -> Decimal:
-        return self.igst + self.cgst + self.sgst + self.cess
 
 
 @dataclass
@@ -127,22 +97,6 @@ def _rows_combined(rows: int | None) -> str:
 
 
 # --- keys ------------------------------------------------------------------------------------
-
-# Leading zeros of a digit run (keeping the last digit) or a run of spaces and punctuation. One
-# pass with no Python callback: this runs for every record on both sides.
-_NOT_SIGNIFICANT = re.compile(r"(?<![0-9])0+(?=[0-9])|[\W_]+")
-
-
-def normalise_number(text: str) -> str:
-    """The form of a document number used for matching: "INV/2024/0891" -> "INV2024891".
-
-    Upper case, every run of digits without its leading zeros ("000" -> "0"), then spaces and
-    punctuation dropped. Zeros go before separators do, so "INV/2024/0891" and "inv-2024-891"
-    agree. The price is ambiguity: "A-1-23" and "A/12/3" both become "A123". That is accepted
-    because a match also needs the same supplier, document type and financial year.
-    """
-    return _NOT_SIGNIFICANT.sub("", str(text).upper())
-
 
 def financial_year(day: date) -> int:
     """The year an Indian financial year (April to March) starts in: 31-03-2025 -> 2024."""
@@ -325,8 +279,6 @@ def reconcile(
     """
     if tolerance < 0:
         raise ValueError(f"the tolerance cannot be negative ({tolerance})")
-    from .register_groups import group_register
-
     rows_read = len(register)
     register = group_register(register)
     entries = state.all_entries()

@@ -3,7 +3,7 @@
 Accounting exports (Tally's GSTR-2, GSTN's GSTR-2 template, Busy) write one row per invoice per
 tax rate. Rows with the same supplier GSTIN, document type, normalised document number and
 document date are one document; their amounts are added up before it is compared with IMS.
-``reconcile`` calls this first (importing it lazily: this module builds on its RegisterEntry).
+``reconcile`` calls this first.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from .reconcile import RegisterEntry, normalise_number
+from .purchases import RegisterEntry, normalise_number
 
 DocumentKey = tuple[str, str, str, date | None]
 

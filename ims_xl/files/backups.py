@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from ..atomic import replacing
+from .atomic import replacing
 
 BACKUPS_KEPT = 3
 LEFTOVER_AGE_SECONDS = 60

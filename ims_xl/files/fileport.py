@@ -1,5 +1,5 @@
 """A workbook file as the actions' port (the command line's): read with python-calamine, edited in
-place through ``files.xlsx``: only the tool's own cells change, atomically, with a backup.
+place through ``files.package``: only the tool's own cells change, atomically, with a backup.
 
 A new book is built by ``bookfile.write_book`` (XlsxWriter: Home, validations, formats, names,
 VBA, buttons) and its section rows are then streamed in by the same patcher, which is several
@@ -33,8 +33,10 @@ from ..core.problems import InputError, Report
 from ..core.sections import FIRST_DATA_ROW, HEADER_ROW, SECTIONS, Section
 from ..core.summary import findings_by_sheet
 from .backups import replace_keeping_backup
+from .bookfile import MacroSetup, write_book
 from .locks import Fingerprint, refuse_if_changed
-from .xlsx import Package, SheetEdit, rewrite_package
+from .package import Package, rewrite_package
+from .sheetxml import SheetEdit
 
 _CELL_LIMIT = 60_000_000  # cells a sheet may span before the reader refuses it (calamine reads densely)
 _DIMENSION = re.compile(rb'<dimension ref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
@@ -44,10 +46,13 @@ class FilePort:
     """The actions' port over a workbook file."""
 
     def __init__(self, path: str | os.PathLike[str], *, new: bool = False,
-                 conf: dict[str, str] | None = None, progress: Callable[[str], None] | None = None) -> None:
+                 macros: Callable[[], MacroSetup] | None = None,
+                 progress: Callable[[str], None] | None = None) -> None:
+        """``macros`` gives a new .xlsm its VBA project and xlwings.conf (the caller's choice of
+        Python); it is called only when a new macro book is written."""
         self.path = Path(path)
         self.new = new  # a new book: nothing to read yet
-        self._conf = conf
+        self._macros = macros
         self._progress = progress or (lambda message: None)
         self.backup: Path | None = None
         self._clear_filters = False
@@ -223,13 +228,11 @@ class FilePort:
 
     def _write_new(self, state: BookState, findings: dict[str, tuple[int, int]] | None,
                    recon: dict[str, tuple[int, Any]] | None) -> None:
-        from ..bookfile import write_book
-        from ..template import macro_setup, this_interpreter_conf
-
         macros = None
         if self.has_macros:
-            conf = self._conf if self._conf is not None else this_interpreter_conf()
-            macros = macro_setup(conf)
+            if self._macros is None:
+                raise ValueError("a new .xlsm needs its macros: FilePort(..., macros=...)")
+            macros = self._macros()
         self._progress(f"Writing {self.path.name}")
         with tempfile.TemporaryDirectory(dir=self.path.parent, prefix=f".{self.path.stem}.") as folder:
             skeleton = Path(folder) / f"skeleton{self.path.suffix}"

@@ -21,12 +21,12 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from .. import __version__
-from ..bookfile import write_book
 from ..core import layout
 from ..core.book import BookState
 from ..core.layout import Cell
 from ..core.problems import InputError
-from ..portal import write_bytes_atomically
+from ..files.bookfile import write_book
+from ..files.portal import write_bytes_atomically
 from . import home as lite_home
 from .package import add_lite_code, rewrite
 

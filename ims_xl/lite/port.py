@@ -17,7 +17,7 @@ from typing import Any
 from ..core.book import Home, text_or_none
 from ..core.codec import has_content
 from ..core.layout import HOME, Cell
-from ..rangeport import RangePort, to_excel
+from ..excel.rangeport import RangePort, to_excel
 from . import home as lite_home
 
 WRITE_LIMIT = 4_000_000  # bytes of cell values per write, under Excel on the web's 5 MB request limit

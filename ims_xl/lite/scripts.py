@@ -17,7 +17,7 @@ from typing import Any
 from .. import actions
 from ..core.problems import InputError
 from ..core.records import PortalFile
-from ..portal import read_portal_file
+from ..files.portal import read_portal_file
 from .home import DATA_FOLDER
 from .port import LitePort
 
@@ -155,7 +155,7 @@ def suggest_actions(book: Any, folder: str | Path = DATA_FOLDER, *, port: LitePo
                     ) -> actions.Outcome | None:
     """Reconcile with the purchase register: suggestions only (Lite cannot ask whether to set Status)."""
     def body(port: LitePort) -> actions.Outcome:
-        from ..register import read_register  # python-calamine, for .xlsx registers
+        from ..files.register import read_register  # python-calamine, for .xlsx registers
 
         path = find_register(port, Path(folder))
         return actions.reconcile_book(port, read_register(path), path.name, tolerance=Decimal("1.00"))

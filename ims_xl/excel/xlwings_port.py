@@ -16,10 +16,10 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from .core.book import BookState
-from .core.codec import has_content
-from .core.problems import Report
-from .core.sections import SECTIONS
+from ..core.book import BookState
+from ..core.codec import has_content
+from ..core.problems import Report
+from ..core.sections import SECTIONS
 from .rangeport import RangePort, to_excel
 
 __all__ = ["XlwingsPort", "to_excel"]

@@ -25,11 +25,10 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from . import actions
-from .atomic import replacing
-from .core import jsonio
-from .core.book import BookState
-from .core.practice import (
+from .. import actions
+from ..core import jsonio
+from ..core.book import BookState
+from ..core.practice import (
     DASHBOARD_HEADERS,
     DASHBOARD_NAME,
     DASHBOARD_SHEET,
@@ -47,11 +46,13 @@ from .core.practice import (
     problem_sentence,
     totals,
 )
-from .core.problems import InputError, Report
-from .core.upload import build_upload
-from .files.fileport import FilePort
-from .files.locks import lock_files
-from .portal import file_sha256, read_portal_file
+from ..core.problems import InputError, Report
+from ..core.upload import build_upload
+from ..excel.template import this_pythons_macros
+from ..files.atomic import replacing
+from ..files.fileport import FilePort
+from ..files.locks import lock_files
+from ..files.portal import file_sha256, read_portal_file
 
 Say = Callable[[str], None]
 
@@ -149,7 +150,7 @@ def _take_in(job: ClientJob, result: ClientResult) -> None:
         return
 
     sha256 = file_sha256(job.download)
-    port = HeldPort(FilePort(book, new=not book.exists()))
+    port = HeldPort(FilePort(book, new=not book.exists(), macros=this_pythons_macros))
     if book.exists():
         state = port.load()
         if state.home.gstin and state.home.gstin != gstin:

@@ -11,9 +11,9 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from ..core.book import BookState
+from ..files.bookfile import MacroSetup, write_book
 from . import vbaproject
-from .bookfile import MacroSetup, write_book
-from .core.book import BookState
 
 SHIPPED_TEMPLATE_NAME = "IMS_Template.xlsm"
 BUTTON_MODULE = "Module1"
@@ -41,6 +41,11 @@ def this_interpreter_conf() -> dict[str, str]:
         windowless = Path(python).with_name("pythonw.exe")  # no console window flashing on each click
         python = str(windowless) if windowless.exists() else python
     return {"INTERPRETER_WIN": python, "INTERPRETER_MAC": python}
+
+
+def this_pythons_macros() -> MacroSetup:
+    """The macros of a new book whose buttons run the Python running this command."""
+    return macro_setup(this_interpreter_conf())
 
 
 def build_template(path: str | Path, *, conf: dict[str, str] | None = None) -> None:

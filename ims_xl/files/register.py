@@ -8,7 +8,7 @@ Title rows above the header, blank rows and total rows are skipped; reverse-char
 never reach IMS). Every failure is an ``InputError`` with one line naming the file, the row and
 the column.
 
-``python -m ims_xl.register`` rewrites the shipped blank template, templates/purchase_register.xlsx.
+``python -m ims_xl.files.register`` rewrites the shipped blank template, templates/purchase_register.xlsx.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-from .core.book import is_blank, parse_amount
-from .core.problems import InputError
-from .core.reconcile import RegisterEntry
+from ..core.book import is_blank, parse_amount
+from ..core.problems import InputError
+from ..core.purchases import RegisterEntry
 
 TEMPLATE_CREATED = datetime(2026, 1, 1)  # fixed, so the shipped template's bytes never change
 TEMPLATE_SHEET = "Purchase Register"

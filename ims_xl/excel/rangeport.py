@@ -18,9 +18,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from .core import codec
-from .core.book import BookState, Entry, Home, LogEntry
-from .core.layout import (
+from ..core import codec
+from ..core.book import BookState, Entry, Home, LogEntry
+from ..core.layout import (
     CHANGE_LOG_TABLE,
     HOME,
     HOME_FIELDS,
@@ -29,9 +29,9 @@ from .core.layout import (
     SUMMARY_TABLE,
     Cell,
 )
-from .core.problems import Report
-from .core.sections import FIRST_DATA_ROW, SECTIONS, Section
-from .core.summary import findings_by_sheet
+from ..core.problems import Report
+from ..core.sections import FIRST_DATA_ROW, SECTIONS, Section
+from ..core.summary import findings_by_sheet
 
 
 def to_excel(value: Any) -> Any:

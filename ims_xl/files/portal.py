@@ -14,10 +14,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from ..core import jsonio
+from ..core.problems import InputError
+from ..core.records import PortalFile, read_portal_object
 from .atomic import replacing
-from .core import jsonio
-from .core.problems import InputError
-from .core.records import PortalFile, read_portal_object
 
 # The largest JSON text read: 100,000 records are some 40 MB. Parsed, a file takes ten times its
 # size in memory, so a larger limit would let a hostile file exhaust a laptop's memory.

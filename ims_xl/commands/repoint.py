@@ -1,7 +1,7 @@
 """Point an existing book's buttons at this Python, changing nothing else in the file.
 
 The book is the user's: only the ``xlwings.conf`` sheet's interpreter cells are rewritten, through
-the same in-place patcher every command uses (``files.xlsx``); every other part of the package is
+the same in-place patcher every command uses (``files.package``); every other part of the package is
 copied as it is; the file is replaced in one step. With ``vba=...`` the VBA project
 (``xl/vbaProject.bin``) is replaced too, for a book whose xlwings module is older or newer than
 the xlwings that will run its buttons.
@@ -17,11 +17,12 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from .atomic import replacing
-from .core import layout
-from .core.problems import InputError
-from .files import locks
-from .files.xlsx import Package, SheetEdit, rewrite_package
+from ..core import layout
+from ..core.problems import InputError
+from ..files import locks
+from ..files.atomic import replacing
+from ..files.package import Package, rewrite_package
+from ..files.sheetxml import SheetEdit
 
 VBA_PART = "xl/vbaProject.bin"
 

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
-from . import actions
-from .core.itc import itc_impact
-from .core.problems import InputError
-from .files.fileport import FilePort
-from .portal import read_portal_file
+from .. import actions
+from ..core.itc import itc_impact
+from ..core.problems import InputError
+from ..excel.template import this_pythons_macros
+from ..files.fileport import FilePort
+from ..files.portal import read_portal_file
 
 SAMPLE_NAME = "sample_download.json"
 # What a member of staff might decide for the sample: (sheet key, row, status, remarks, itc).
@@ -33,8 +34,8 @@ def run_demo(directory: Path, say: Callable[[str], None], progress: Callable[[st
         shutil.copyfile(sample, download)
     say(f"1. Copied the sample IMS download to {download}")
 
-    outcome = actions.open_download(FilePort(book, new=True, progress=progress), read_portal_file(download),
-                                    download.name)
+    port = FilePort(book, new=True, macros=this_pythons_macros, progress=progress)
+    outcome = actions.open_download(port, read_portal_file(download), download.name)
     say(f"2. {outcome.message}\n   Workbook: {book}")
 
     port = FilePort(book, progress=progress)

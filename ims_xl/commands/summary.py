@@ -12,14 +12,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .core import jsonio
-from .core.book import BookState
-from .core.itc import ITC_HEADERS, ITC_TABLE_TITLE, ItcImpact, itc_impact, itc_json, itc_rows
-from .core.problems import Report
-from .core.rules import validate
-from .core.sections import ACTION_LABELS, SECTIONS
-from .core.summary import current_action
-from .files.fileport import FilePort
+from ..core import jsonio
+from ..core.book import BookState
+from ..core.itc import ITC_HEADERS, ITC_TABLE_TITLE, ItcImpact, itc_impact, itc_json, itc_rows
+from ..core.problems import Report
+from ..core.rules import validate
+from ..core.sections import ACTION_LABELS, SECTIONS
+from ..core.summary import current_action
+from ..files.fileport import FilePort
 
 STATUS_ORDER = ("N", "A", "R", "P")  # No Action, Accept, Reject, Pending
 

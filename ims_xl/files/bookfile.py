@@ -23,12 +23,12 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from . import __version__
-from .core import codec, layout
-from .core.book import BookState, Entry, text_or_none
-from .core.layout import Cell, Table
-from .core.problems import InputError
-from .core.sections import ACTION_LABELS, FIRST_DATA_ROW, HEADER_ROW, ITC_LABELS, SECTIONS, Column, Kind, Section
+from .. import __version__
+from ..core import codec, layout
+from ..core.book import BookState, Entry, text_or_none
+from ..core.layout import Cell, Table
+from ..core.problems import InputError
+from ..core.sections import ACTION_LABELS, FIRST_DATA_ROW, HEADER_ROW, ITC_LABELS, SECTIONS, Column, Kind, Section
 
 LAST_ROW = 1_048_576  # Excel's last row
 CELL_TEXT_LIMIT = 32_767
@@ -285,7 +285,7 @@ def _print_setup(sheet: Worksheet, *, repeat_to: int | None = None) -> None:
 
 def _section_rules(sheet: Worksheet, section: Section, styles: _Styles) -> None:
     """Dropdowns and conditional formats, each over whole columns: one rule, any number of rows."""
-    from .core.rules import REMARKS_MAX
+    from ..core.rules import REMARKS_MAX
 
     first, last = FIRST_DATA_ROW - 1, LAST_ROW - 1
     status = section.index("status")

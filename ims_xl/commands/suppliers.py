@@ -20,17 +20,17 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from .actions import Outcome
-from .atomic import replacing
-from .core.book import BookState
-from .core.followup import (
+from ..actions import Outcome
+from ..core.book import BookState
+from ..core.followup import (
     DOCUMENT_HEADERS,
     MAIL_MERGE_HEADERS,
     SUPPLIER_HEADERS,
     SupplierFollowUp,
     follow_up,
 )
-from .core.problems import InputError
+from ..core.problems import InputError
+from ..files.atomic import replacing
 
 SUPPLIERS_SHEET = "Suppliers"
 DOCUMENTS_SHEET = "Documents"

@@ -27,13 +27,14 @@ from pathlib import Path
 from typing import Literal
 from xml.etree import ElementTree
 
-from . import __version__, vbaproject
-from .bookfile import VERSION_PROPERTY
-from .core import layout
-from .core.problems import InputError
-from .core.sections import SECTIONS
-from .files.fileport import read_conf
-from .files.locks import lock_files
+from .. import __version__
+from ..core import layout
+from ..core.problems import InputError
+from ..core.sections import SECTIONS
+from ..excel import vbaproject
+from ..files.bookfile import VERSION_PROPERTY
+from ..files.fileport import read_conf
+from ..files.locks import lock_files
 from .repoint import VBA_PART, sheet_names
 
 Status = Literal["ok", "note", "problem"]
