@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from .core import render
 from .core.book import BookState, Home, LogEntry, entry_from_record
 from .core.errorfile import apply_error_file
 from .core.problems import InputError, Report
@@ -126,7 +127,7 @@ def validate_book(port: WorkbookPort, *, now: datetime | None = None) -> Outcome
     _log(state, moment, "Validate", message)
     port.save(state, report, frozenset({"sheet_errors"}))
     return Outcome(message, ok=not report.errors,
-                   details=[problem.console_text() for problem in report.problems], report=report)
+                   details=[render.console_text(problem) for problem in report.problems], report=report)
 
 
 def _missing_note(state: BookState) -> str:
@@ -145,7 +146,7 @@ def _validate_state(state: BookState) -> Report:
     report, per_entry = validate(entries, state.home)
     for entry in entries:
         problems = per_entry.get(id(entry))
-        entry.sheet_errors = "\n".join(p.cell_text() for p in problems) if problems else ""
+        entry.sheet_errors = render.cell_lines(problems) if problems else ""
     return report
 
 
@@ -165,7 +166,7 @@ def generate_upload(port: WorkbookPort, choose_target: Callable[[BookState, date
                    + _missing_note(state))
         _log(state, moment, "Generate", message)
         port.save(state, report, frozenset({"sheet_errors"}))
-        return Outcome(message, ok=False, details=[p.console_text() for p in report.problems], report=report)
+        return Outcome(message, ok=False, details=[render.console_text(p) for p in report.problems], report=report)
     assert state.home.gstin  # validation guarantees a valid recipient GSTIN
     document, count = build_upload(state.all_entries(), state.home.gstin)
     target = choose_target(state, moment)
@@ -180,7 +181,7 @@ def generate_upload(port: WorkbookPort, choose_target: Callable[[BookState, date
     message += _missing_note(state)
     _log(state, moment, "Generate", message, target.name, digest)
     port.save(state, report, frozenset({"sheet_errors"}))
-    return Outcome(message, details=[p.console_text() for p in report.warnings], output=target, report=report)
+    return Outcome(message, details=[render.console_text(p) for p in report.warnings], output=target, report=report)
 
 
 def default_upload_name(state: BookState, moment: datetime) -> str:

@@ -230,6 +230,28 @@ def test_a_gsp_error_report_lands_on_its_rows(sample_book: Path, tmp_path: Path)
         "IMSSAV0054: Error! Please enter value for the column itcRedReq.")
 
 
+def test_a_document_named_twice_by_the_portal_shows_its_error_once(sample_book: Path, tmp_path: Path) -> None:
+    error = {"error_cd": "IMSSAV0054", "error_msg": "Error! Please enter value for the column itcRedReq.",
+             "stin": "27AAFCD5862R1ZV", "inv": [{"inum": "CN-0008", "rtnprd": "102025"}]}
+    other = dict(error, error_cd="IMSSAV0012", error_msg="The invoice was already actioned")
+    error_file = tmp_path / "status.json"
+    error_file.write_text(json.dumps({"status_cd": "PE", "error_report": {"cn": [error, other, error]}}))
+    code, out, _ = run("-q", "errors", error_file, sample_book)
+    assert code == 0 and out.startswith("Marked 3 rows")  # three errors named it; the cell shows two
+    assert cell_texts(sample_book, "B2B-CN", "GST Portal Validation Errors")[1] == (
+        "IMSSAV0054: Error! Please enter value for the column itcRedReq.\n"
+        "IMSSAV0012: The invoice was already actioned")
+
+
+def test_a_record_added_from_the_error_file_shows_the_portal_code_once(sample_book: Path, tmp_path: Path) -> None:
+    details = jsonio.loads(SAMPLE.read_text())["imsDetails"]
+    extra = dict(details["b2b"][0], inum="NEW-1", error_cd="IMSSAV0012", error_msg="Already actioned")
+    error_file = tmp_path / "error.json"
+    error_file.write_text(jsonio.dumps({"imsDetailsErr": {"b2b": [extra]}}))
+    assert run("-q", "errors", error_file, sample_book)[0] == 0
+    assert cell_texts(sample_book, "B2B", "GST Portal Validation Errors")[-1] == "IMSSAV0012: Already actioned"
+
+
 def test_a_download_given_as_error_file_is_refused(sample_book: Path, sample_json: Path) -> None:
     code, _, err = run("-q", "errors", sample_json, sample_book)
     assert code == 2 and "not an IMS error file" in err

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ims_xl.core.problems import Severity
+from ims_xl.core.render import message
 from ims_xl.core.rules import check_entry
 from ims_xl.core.sections import SECTIONS, Section
 from ims_xl.core.upload import upload_record
@@ -42,21 +43,21 @@ def test_remarks_on_accept_are_not_sent_where_the_portal_blocks_them() -> None:
 def test_remarks_with_no_action_are_an_error_because_nothing_would_carry_them() -> None:
     [problem] = [p for p in check_entry(entry("b2bcn", status="No Action", remarks="Later")) if p.is_error]
     assert problem.code == "remarks-need-an-action" and problem.column == "Remarks"
-    assert "Accept, Reject or Pending" in problem.message
+    assert "Accept, Reject or Pending" in message(problem)
 
 
 @pytest.mark.parametrize("section", ["b2bcn", "b2bcna", "b2ba", "b2bdna"])
 def test_accepting_with_itc_no_and_no_remarks_is_a_warning_saying_why(section: str) -> None:
     [problem] = [p for p in check_entry(entry(section, status="Accept", itc="No")) if p.code == ADVICE]
     assert problem.severity is Severity.WARNING and problem.column == "Remarks"
-    assert "partial or nil ITC reduction" in problem.message and "'ITC to be reduced' is No" in problem.message
-    assert "portal wants a remark" in problem.message
+    assert "partial or nil ITC reduction" in message(problem) and "'ITC to be reduced' is No" in message(problem)
+    assert "portal wants a remark" in message(problem)
 
 
 def test_declared_amounts_below_the_notes_tax_without_remarks_are_a_warning() -> None:
     made = entry("b2bcn", status="Accept", itc="Yes", declared={"decl_cgst": "400", "decl_sgst": "400"})
     [problem] = [p for p in check_entry(made) if p.code == ADVICE]
-    assert "declared reduction (800.00) is below the document's tax (1,800.00)" in problem.message
+    assert "declared reduction (800.00) is below the document's tax (1,800.00)" in message(problem)
     assert findings(made) == [(ADVICE, Severity.WARNING)]
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from ims_xl.core.book import Home
 from ims_xl.core.problems import Severity
+from ims_xl.core.render import message
 from ims_xl.core.rules import check_entry, check_home, validate
 from tests.builders import RECIPIENT, entry
 
@@ -32,7 +33,7 @@ def test_an_unknown_status_is_an_error_naming_the_column() -> None:
     [problem] = [p for p in check_entry(entry("b2b", status="Approve")) if p.is_error]
     assert problem.code == "unknown-status"
     assert problem.column == "Status" and problem.sheet == "B2B" and problem.row == 5
-    assert "Accept, Reject, Pending or No Action" in problem.message
+    assert "Accept, Reject, Pending or No Action" in message(problem)
 
 
 def test_an_empty_status_is_an_error() -> None:
@@ -59,7 +60,7 @@ def test_boolean_flags_are_read_like_y_and_n() -> None:
 def test_moving_back_to_no_action_needs_the_portal() -> None:
     [problem] = check_entry(entry("b2b", status="No Action", action="A"))
     assert problem.code == "reset-needs-portal"
-    assert "IMS dashboard" in problem.message and "Accept" in problem.message
+    assert "IMS dashboard" in message(problem) and "Accept" in message(problem)
     assert codes(entry("b2b", status="No Action", action="N")) == []
 
 
@@ -219,4 +220,4 @@ def test_the_same_document_twice_is_flagged() -> None:
     rows = [entry("b2b", row=5), entry("b2b", row=9)]
     report, _ = validate(rows, Home(gstin=RECIPIENT))
     [problem] = report.problems
-    assert problem.code == "duplicate-record" and problem.row == 9 and "row 5" in problem.message
+    assert problem.code == "duplicate-record" and problem.row == 9 and "row 5" in message(problem)

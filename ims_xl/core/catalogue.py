@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .problems import Severity
+from .problems import Problem, Severity
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -100,12 +100,23 @@ _ENTRIES = (
           "and -)", "a document number over 16 characters, or with characters other than letters, digits, / and -"),
 )
 
-CATALOGUE: dict[str, Entry] = {entry.code: entry for entry in _ENTRIES}
-assert len(CATALOGUE) == len(_ENTRIES), "a code is listed twice"
+# What the portal said about a record, from its error file (shown in "GST Portal Validation
+# Errors"); the portal's code and words are the values. Not checks of the validator, so not in
+# the README's table of checks.
+_PORTAL_ENTRIES = (
+    Entry("portal-error", E, "{portal_code}: {portal_message}", "the portal rejected the record, with its code"),
+    Entry("portal-error-uncoded", E, "{portal_message}", "the portal rejected the record, without a code"),
+)
+
+CATALOGUE: dict[str, Entry] = {entry.code: entry for entry in (*_ENTRIES, *_PORTAL_ENTRIES)}
+assert len(CATALOGUE) == len(_ENTRIES) + len(_PORTAL_ENTRIES), "a code is listed twice"
 
 
-def message(code: str, **values: object) -> str:
-    return CATALOGUE[code].template.format(**values)
+def problem(code: str, *, sheet: str | None = None, row: int | None = None, column: str | None = None,
+            field: str | None = None, **values: object) -> Problem:
+    """A finding with the catalogue's severity; ``values`` fill its message template when rendered."""
+    return Problem(code=code, severity=CATALOGUE[code].severity, sheet=sheet, row=row, column=column, field=field,
+                   values=tuple(values.items()))
 
 
 def readme_table() -> str:

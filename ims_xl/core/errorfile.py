@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import render
 from .book import BookState, Entry, entry_from_record
-from .problems import InputError
+from .catalogue import problem
+from .problems import InputError, Problem
 from .records import PortalFile, json_type_name
 from .sections import section_for_error_key
 
@@ -42,28 +44,42 @@ def apply_error_file(state: BookState, error_file: PortalFile, name: str) -> Err
     if error_file.gstin and state.home.gstin and error_file.gstin != state.home.gstin:
         raise InputError(f"{name}: the error file is for GSTIN {error_file.gstin}, this workbook is for "
                          f"{state.home.gstin}", code="gstin-mismatch", file=name)
-    for entry in state.all_entries():
-        entry.portal_errors = ""
     outcome = ErrorFileOutcome()
+    found = _Found()
     if error_file.error_report is not None:
-        _apply_error_report(state, error_file.error_report, outcome, name)
+        _apply_error_report(state, error_file.error_report, outcome, found, name)
     else:
-        _apply_error_records(state, error_file, outcome)
+        _apply_error_records(state, error_file, outcome, found)
+    for entry in state.all_entries():
+        entry.portal_errors = render.portal_cell(found.problems.get(id(entry), ()))
     return outcome
 
 
-def _message(error_code: Any, message: Any) -> str:
+@dataclass
+class _Found:
+    """Each row's portal errors (keyed by ``id(entry)``), in the order the file gives them."""
+
+    problems: dict[int, list[Problem]] = field(default_factory=dict)
+
+    def add(self, entry: Entry, portal_error: Problem) -> None:
+        self.problems.setdefault(id(entry), []).append(portal_error)
+
+
+def _portal_error(entry_sheet: str, error_code: Any, message: Any) -> Problem:
     text = str(message or "").strip() or "Rejected by the portal (no message given)"
-    return f"{error_code}: {text}" if error_code else text
+    if error_code:
+        return problem("portal-error", sheet=entry_sheet, portal_code=str(error_code), portal_message=text)
+    return problem("portal-error-uncoded", sheet=entry_sheet, portal_message=text)
 
 
-def _apply_error_records(state: BookState, error_file: PortalFile, outcome: ErrorFileOutcome) -> None:
+def _apply_error_records(state: BookState, error_file: PortalFile, outcome: ErrorFileOutcome,
+                         found: _Found) -> None:
     rows = {entry.record.identity: entry for entry in state.all_entries()}
     for record in error_file.records:
         model = record.model
         if not (model.error_msg or model.error_cd):
             continue
-        message = _message(model.error_cd, model.error_msg)
+        portal_error = _portal_error(record.section.sheet, model.error_cd, model.error_msg)
         entry = rows.get(record.identity)
         if entry is None:
             entry = entry_from_record(record)
@@ -71,11 +87,12 @@ def _apply_error_records(state: BookState, error_file: PortalFile, outcome: Erro
             state.entries[record.section.key].append(entry)
             rows[record.identity] = entry
             outcome.added += 1
-        entry.portal_errors = _join(entry.portal_errors, message)
+        found.add(entry, portal_error)
         outcome.marked += 1
 
 
-def _apply_error_report(state: BookState, report: dict[str, Any], outcome: ErrorFileOutcome, name: str) -> None:
+def _apply_error_report(state: BookState, report: dict[str, Any], outcome: ErrorFileOutcome, found: _Found,
+                        name: str) -> None:
     for key, groups in report.items():
         section = section_for_error_key(key)
         if section is None or groups is None:
@@ -91,7 +108,7 @@ def _apply_error_report(state: BookState, report: dict[str, Any], outcome: Error
                 raise InputError(f"{name}: error_report.{key} item {position} should be an object",
                                  code="unexpected-json-shape", file=name, field=f"error_report.{key}")
             supplier = str(group.get("stin") or group.get("ctin") or "").strip().upper()
-            message = _message(group.get("error_cd"), group.get("error_msg"))
+            portal_error = _portal_error(section.sheet, group.get("error_cd"), group.get("error_msg"))
             documents = group.get("inv") or group.get("nt") or []
             if not isinstance(documents, list):
                 raise InputError(f"{name}: error_report.{key} item {position}: inv should be a list of documents, "
@@ -107,13 +124,7 @@ def _apply_error_report(state: BookState, report: dict[str, Any], outcome: Error
                 candidates = [e for e in by_document.get((supplier, number), [])
                               if not period or e.record.model.rtnprd in (None, period)]
                 if not candidates:
-                    outcome.unmatched.append(f"{section.sheet}: {supplier} {number}: {message}")
+                    outcome.unmatched.append(f"{section.sheet}: {supplier} {number}: {render.message(portal_error)}")
                 for entry in candidates:
-                    entry.portal_errors = _join(entry.portal_errors, message)
+                    found.add(entry, portal_error)
                     outcome.marked += 1
-
-
-def _join(existing: str, message: str) -> str:
-    if not existing:
-        return message
-    return existing if message in existing.split("\n") else f"{existing}\n{message}"

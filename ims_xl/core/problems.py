@@ -2,19 +2,17 @@
 
 Every finding has a stable ``code`` (tests and users refer to it; it never changes once
 released), a severity, and where it is: section sheet, row and column. A validation returns a
-``Report``; renderers turn it into cell text, console lines or JSON.
+``Report``; ``core.render`` turns it into cell text or console lines, from the catalogue's templates.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from enum import StrEnum
 from pathlib import PurePath
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict
-
-from .layout import finding_tag
 
 
 class Severity(StrEnum):
@@ -22,41 +20,34 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-class Problem(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True)
+class Problem:
+    """A finding as data: its catalogue ``code``, where it is, and the ``values`` its message
+    template needs. Its words are the renderer's (``core.render``), never stored here.
+
+    ``column`` is the header text of the column at fault (what the user sees, and what the cell
+    highlighting looks for); ``field`` its name in the layout ("status", "decl_igst").
+    """
 
     code: str
     severity: Severity
-    message: str
     sheet: str | None = None  # "B2B-CN", "Home"
     row: int | None = None  # 1-based sheet row
-    column: str | None = None  # header text of the column at fault
+    column: str | None = None
+    field: str | None = None
+    values: tuple[tuple[str, object], ...] = ()
 
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
-    def cell_text(self) -> str:
-        """One line for the row's "Sheet Validation Errors" cell, starting with the tag the sheet's
-        highlighting rules look for (``layout.finding_tag``)."""
-        return f"{finding_tag(self.is_error, self.column)} {self.message}"
-
-    def console_text(self) -> str:
-        place = ", ".join(
-            part
-            for part in (
-                self.sheet,
-                f"row {self.row}" if self.row is not None else None,
-                self.column,
-            )
-            if part
-        )
-        prefix = "error" if self.is_error else "warning"
-        return f"{prefix}: {place}: {self.message} ({self.code})" if place else f"{prefix}: {self.message}"
+    def value(self, name: str) -> object:
+        return dict(self.values)[name]
 
 
-class Report(BaseModel):
-    problems: list[Problem] = []
+@dataclass
+class Report:
+    problems: list[Problem] = dataclass_field(default_factory=list)
     records: int = 0
 
     @property

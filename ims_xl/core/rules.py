@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from .book import Entry, Home, is_blank, parse_action, parse_amount, parse_itc
-from .catalogue import CATALOGUE, message
+from .catalogue import problem
 from .gstin import gstin_problem
 from .problems import Problem, Report
 from .sections import ACTION_LABELS, DECLARED_FIELDS, DECLARED_TAX_HEAD, Section
@@ -107,10 +107,9 @@ def check_home(home: Home) -> list[Problem]:
     why = gstin_problem(home.gstin)
     if why is None:
         return []
-    code, values = ("recipient-gstin-missing", {}) if is_blank(home.gstin) else ("recipient-gstin-invalid",
-                                                                                 {"reason": why})
-    return [Problem(code=code, severity=CATALOGUE[code].severity, sheet="Home", column="Recipient GSTIN",
-                    message=message(code, **values))]
+    if is_blank(home.gstin):
+        return [problem("recipient-gstin-missing", sheet="Home", column="Recipient GSTIN", field="gstin")]
+    return [problem("recipient-gstin-invalid", sheet="Home", column="Recipient GSTIN", field="gstin", reason=why)]
 
 
 def validate(entries: Iterable[Entry], home: Home) -> tuple[Report, dict[int, list[Problem]]]:
@@ -297,5 +296,4 @@ def _problem(entry: Entry, code: str, field_name: str, **values: object) -> Prob
         header: str | None = section.column(field_name).header
     except KeyError:
         header = None
-    return Problem(code=code, severity=CATALOGUE[code].severity, message=message(code, **values),
-                   sheet=section.sheet, row=entry.row, column=header)
+    return problem(code, sheet=section.sheet, row=entry.row, column=header, field=field_name, **values)
