@@ -120,7 +120,8 @@ def test_an_error_report_whose_documents_are_not_objects(sample_book: Path, tmp_
 
 # --- zips that expand to gigabytes ------------------------------------------------------------------
 
-def test_a_zip_declaring_a_huge_member_is_refused_unread(tmp_path: Path) -> None:
+def test_a_zip_declaring_a_huge_member_is_refused_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(portal, "MAX_JSON_BYTES", 8 << 20)
     download = tmp_path / "bomb.zip"
     with zipfile.ZipFile(download, "w", zipfile.ZIP_DEFLATED) as archive, archive.open("ims.json", "w",
                                                                                           force_zip64=True) as out:
@@ -128,7 +129,39 @@ def test_a_zip_declaring_a_huge_member_is_refused_unread(tmp_path: Path) -> None
         for _ in range(portal.MAX_JSON_BYTES // len(block) + 1):
             out.write(block)
     assert download.stat().st_size < 2 << 20
-    assert "the zip expands to 201 MB, too large to be an IMS file" in refused_open(download, "file-too-large")
+    assert "the zip expands to 9 MB, too large to be an IMS file" in refused_open(download, "file-too-large")
+
+
+def test_the_download_limit_admits_a_million_records() -> None:
+    """The limit follows from a sheet's rows and a record's size: a 430 MB month of a large taxpayer is read."""
+    assert portal.MAX_RECORDS == 1_048_576 - 4
+    assert portal.MAX_JSON_BYTES >= 1_000_000 * 430 * 2
+
+
+def test_a_zip_that_expands_like_a_bomb_is_refused_unread(tmp_path: Path) -> None:
+    """Within the size limit, but 1,000 times smaller packed than any JSON deflates: a zip bomb."""
+    download = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(download, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("ims.json", b'{"imsDetails": {"b2b": []}}' + b" " * (32 << 20))
+    line = refused_open(download, "file-too-large")
+    assert "bomb.zip: the zip expands" in line and "a zip bomb? nothing was read" in line
+
+
+def test_a_file_of_values_that_are_not_records_is_refused_unparsed(tmp_path: Path) -> None:
+    """Two bytes a value on disk, a hundred once parsed: counted before parsing, refused."""
+    download = tmp_path / "dense.json"
+    download.write_bytes(b'{"imsDetails": {"b2b": [' + b"1.5," * (1 << 19) + b"1.5]}}")
+    line = refused_open(download, "file-too-large")
+    assert "dense.json: holds 524,289 values in 2 objects, far more than IMS records carry" in line
+
+
+def test_a_file_with_more_records_than_a_sheet_has_rows_is_refused_unparsed(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(portal, "MAX_RECORDS", 1000)
+    download = tmp_path / "many.json"
+    download.write_bytes(b'{"imsDetails": {"b2b": [' + b",".join([b"{}"] * 400_000) + b"]}}")
+    line = refused_open(download, "too-many-records")
+    assert "many.json: holds some 400,002 records, more than the 1,000 a sheet can take" in line
 
 
 def test_a_zip_member_lying_about_its_size_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

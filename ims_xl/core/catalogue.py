@@ -150,7 +150,10 @@ INPUT_ERRORS: dict[str, str] = {
     "demo-failed": "`demo`: the bundled sample did not produce an upload (a bug: please report it)",
     # Portal files: the download, the error file
     "empty-file": "the portal file is empty",
-    "file-too-large": "the portal file, or what its zip expands to, is over the size limit (200 MB)",
+    "file-too-large": "the portal file, or what its zip expands to, is over the size limit (1,024 MB: a sheet's "
+                      "rows x 1 KB a record), expands over 100 times from its zip, or holds far more values "
+                      "than records carry",
+    "too-many-records": "the portal file holds more records than a sheet has rows (1,048,572)",
     "bad-zip": "the zip is damaged, incomplete or encrypted",
     "zip-not-one-json": "the zip holds no JSON file, or more than one",
     "not-json-text": "the file is not text (a picture, a PDF or an Excel file)",

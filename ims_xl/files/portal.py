@@ -17,11 +17,22 @@ from typing import Any
 from ..core import jsonio
 from ..core.problems import InputError
 from ..core.records import PortalFile, read_portal_object
+from ..core.sections import FIRST_DATA_ROW
 from .atomic import replacing
 
-# The largest JSON text read: 100,000 records are some 40 MB. Parsed, a file takes ten times its
-# size in memory, so a larger limit would let a hostile file exhaust a laptop's memory.
-MAX_JSON_BYTES = 200 << 20
+# The limits follow from what a download can be, not from a fixed size: a section sheet holds at
+# most MAX_RECORDS records (Excel's 1,048,576 rows less the rows above the table), and a record is
+# some 430 bytes as the portal writes it (about 700 pretty-printed), so no real download passes
+# MAX_RECORDS x BYTES_PER_RECORD (1 GiB). What a parsed file costs in memory depends on how many
+# values it holds, not on its bytes: a hostile file of a billion tiny numbers is small on disk and
+# huge once parsed, so before parsing the objects and values are counted (one byte scan each) and
+# a file must look like records: at most MAX_RECORDS objects and VALUES_PER_OBJECT values each.
+MAX_RECORDS = 1_048_576 - FIRST_DATA_ROW + 1
+BYTES_PER_RECORD = 1024
+MAX_JSON_BYTES = MAX_RECORDS * BYTES_PER_RECORD
+VALUES_PER_OBJECT = 64  # an IMS record has about 25 fields
+_DENSITY_CHECKED_FROM = 1 << 20  # small files cannot exhaust memory, whatever they hold
+ZIP_RATIO_LIMIT = 100  # JSON deflates 8 to 15 times; a member that expands far more is a zip bomb
 _READ_CHUNK = 1 << 20
 # An escaped UTF-16 surrogate: legal JSON, but alone it is no character and cannot be written out.
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
@@ -43,7 +54,7 @@ def load_json_document(file: Path) -> Any:
     try:
         if file.is_file() and file.stat().st_size > MAX_JSON_BYTES:
             raise InputError(f"{name}: {file.stat().st_size / 2**20:,.0f} MB is too large to be an IMS file "
-                             f"(the limit is {MAX_JSON_BYTES >> 20} MB)", code="file-too-large", file=name)
+                             f"(the limit is {MAX_JSON_BYTES >> 20:,} MB)", code="file-too-large", file=name)
         data = file.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{file}: no such file", code="no-such-file", file=file) from None
@@ -51,11 +62,29 @@ def load_json_document(file: Path) -> Any:
         raise InputError(f"{file}: is a folder, not a file", code="is-a-folder", file=file) from None
     except OSError as error:
         raise InputError(f"{file}: cannot be read ({error.strerror})", code="cannot-read-file", file=file) from None
-    if not data.strip():
+    if not data or data.isspace():  # not strip(): that would copy a 430 MB file
         raise InputError(f"{name}: the file is empty", code="empty-file", file=name)
     if data[:4] == b"PK\x03\x04":
         name, data = _unzip_one_json(name, data)
-    return _decode(name, data)
+    _refuse_what_parses_too_large(name, data)
+    text = _text_of(name, data)
+    del data  # the text alone from here: at a million records the bytes are 430 MB
+    return _parse(name, text)
+
+
+def _refuse_what_parses_too_large(name: str, data: bytes) -> None:
+    """Refuse, before parsing, a file with more records than a sheet holds, or with far more values
+    than records carry (what parsing would turn into gigabytes of objects)."""
+    if len(data) <= _DENSITY_CHECKED_FROM:
+        return
+    objects = data.count(b"{")  # braces inside texts count too: an upper bound, which errs towards reading
+    if objects > MAX_RECORDS + 1000:
+        raise InputError(f"{name}: holds some {objects:,} records, more than the {MAX_RECORDS:,} a sheet can "
+                         "take; nothing was read", code="too-many-records", file=name)
+    values = data.count(b",") + 1
+    if values > VALUES_PER_OBJECT * max(objects, 1):
+        raise InputError(f"{name}: holds {values:,} values in {objects:,} objects, far more than IMS records "
+                         "carry; too large to read safely, nothing was read", code="file-too-large", file=name)
 
 
 def _unzip_one_json(name: str, data: bytes) -> tuple[str, bytes]:
@@ -71,8 +100,13 @@ def _unzip_one_json(name: str, data: bytes) -> tuple[str, bytes]:
             declared = sum(m.file_size for m in members)
             if declared > MAX_JSON_BYTES:
                 raise InputError(f"{name}: the zip expands to {declared / 2**20:,.0f} MB, too large to be an IMS "
-                                 f"file (the limit is {MAX_JSON_BYTES >> 20} MB); nothing was read",
+                                 f"file (the limit is {MAX_JSON_BYTES >> 20:,} MB); nothing was read",
                                  code="file-too-large", file=name)
+            packed = sum(m.compress_size for m in members)
+            if declared > _DENSITY_CHECKED_FROM and declared > ZIP_RATIO_LIMIT * max(packed, 1):
+                raise InputError(f"{name}: the zip expands {declared / max(packed, 1):,.0f} times (to "
+                                 f"{declared / 2**20:,.0f} MB), far more than any IMS download; a zip bomb? "
+                                 "nothing was read", code="file-too-large", file=name)
             return f"{name}:{member.filename}", _read_bounded(archive, member, name)
     except zipfile.BadZipFile:
         raise InputError(f"{name}: the zip file is damaged or incomplete", code="bad-zip", file=name) from None
@@ -89,13 +123,13 @@ def _read_bounded(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str) 
         while chunk := stream.read(_READ_CHUNK):
             total += len(chunk)
             if total > MAX_JSON_BYTES:
-                raise InputError(f"{name}: {member.filename} expands to more than {MAX_JSON_BYTES >> 20} MB, too "
+                raise InputError(f"{name}: {member.filename} expands to more than {MAX_JSON_BYTES >> 20:,} MB, too "
                                  "large to be an IMS file; nothing was read", code="file-too-large", file=name)
             chunks.append(chunk)
     return b"".join(chunks)
 
 
-def _decode(name: str, data: bytes) -> Any:
+def _text_of(name: str, data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -103,6 +137,10 @@ def _decode(name: str, data: bytes) -> Any:
                          code="not-json-text", file=name) from None
     if not text.strip():
         raise InputError(f"{name}: the file is empty", code="empty-file", file=name)
+    return text
+
+
+def _parse(name: str, text: str) -> Any:
     try:
         document = jsonio.loads(text)
     except jsonio.DuplicateKeyError as error:
