@@ -168,7 +168,7 @@ def test_several_differences_are_listed_in_head_order() -> None:
     entry = ims(txval="150000.50", iamt="0", camt="13500.00", samt="13500.00", cess="10")
     reconcile(book(entry), [line(taxable="155000.50", igst="0", cgst="13950.00", sgst="13950.00", cess="10")])
     assert entry.match_result == (
-        "Taxable Value differs: 150,000.50 in IMS, 155,000.50 in books; "
+        "Taxable Value differs: 1,50,000.50 in IMS, 1,55,000.50 in books; "
         "CGST differs: 13,500.00 in IMS, 13,950.00 in books; "
         "SGST differs: 13,500.00 in IMS, 13,950.00 in books"
     )

@@ -144,7 +144,7 @@ def test_supplier_edit_note_keeps_every_typed_input_that_the_reset_replaces() ->
     assert inputs(fresh) == ("No Action", None, None, {})
     assert fresh.match_result == ""  # matched against the old amounts: run the match again
     assert fresh.refresh_note == (
-        "Changed by supplier: Supply Type R -> SEWP; Note Value 142,700.00 -> 150,000.00; "
+        "Changed by supplier: Supply Type R -> SEWP; Note Value 1,42,700.00 -> 1,50,000.00; "
         "Place of Supply 27 -> 07 (your Status was Accept; your Remarks were \"checked by RK\"; "
         "your ITC to be reduced was Yes; your Declared CGST was 500.00; your Declared SGST was 500.00)"
     )

@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from .. import actions
+from ..core.amounts import indian_money
 from ..core.itc import itc_impact
 from ..core.problems import InputError
 from ..excel.template import this_pythons_macros
@@ -58,8 +59,8 @@ def run_demo(directory: Path, say: Callable[[str], None], progress: Callable[[st
         raise InputError(f"demo: {generated.message}", code="demo-failed")
     say(f"5. {generated.message}")
     impact = itc_impact(FilePort(book, progress=progress).load().all_entries())
-    say(f"6. ITC after your actions: {impact.after_actions.total:,.2f} (change from this upload: "
-        f"{impact.change.total:,.2f}); 'ims-xl summary {book}' shows it by tax head")
+    say(f"6. ITC after your actions: {indian_money(impact.after_actions.total)} (change from this upload: "
+        f"{indian_money(impact.change.total)}); 'ims-xl summary {book}' shows it by tax head")
     say(f"\nDone. Open {book} in Excel (enable macros) to see the rows, or upload {generated.output} "
         "on the portal's IMS dashboard (Offline > Upload JSON).")
     return 0

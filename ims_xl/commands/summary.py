@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from ..core import jsonio
+from ..core.amounts import indian_money
 from ..core.book import BookState
 from ..core.itc import ITC_HEADERS, ITC_TABLE_TITLE, ItcImpact, itc_impact, itc_json, itc_rows
 from ..core.problems import Report
@@ -76,12 +76,8 @@ def summary_text(summary: BookSummary) -> list[str]:
     if errors or warnings:
         findings += " ('ims-xl validate BOOK' marks them on the rows)"
     lines += ["", findings, ""]
-    lines += _table([ITC_TABLE_TITLE, *ITC_HEADERS[1:]], itc_rows(summary.itc), _money)
+    lines += _table([ITC_TABLE_TITLE, *ITC_HEADERS[1:]], itc_rows(summary.itc), indian_money)
     return lines
-
-
-def _money(amount: Decimal) -> str:
-    return f"{amount:,.2f}" if not amount.is_zero() else "0.00"
 
 
 def _table(header: list[str], rows: list[list[Any]], number: Callable[[Any], str]) -> list[str]:

@@ -1,20 +1,24 @@
-"""Amounts typed in cells: what counts as a number, and what is an error on the cell.
+"""Amounts: what counts as a number in a typed cell, and how the tool writes one as text.
 
 Text is read as an amount only when its digit grouping is valid Indian (``1,23,456.78``) or
 Western (``123,456.78``), or it has no grouping at all (``123456.78``). ``2,50`` or ``1,2,3`` may be
 a decimal comma or a slip, and reading either as 250 or 123 would send a wrong amount, so they
 are errors. A negative zero is zero: the portal is never sent ``-0.00``.
+
+Every amount the tool writes as text (messages, Match Result, Refresh Notes, letters, the command
+line) goes through ``indian_money``: an Indian CA reads ``1,71,24,417.99``, not ``17,124,417.99``.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 _PLAIN = r"\d+(?:\.\d*)?|\.\d+"
 _INDIAN = r"\d{1,2}(?:,\d{2})*,\d{3}"  # 1,23,456 and 12,34,56,789; also 1,234
 _WESTERN = r"\d{1,3}(?:,\d{3})+"  # 123,456 and 1,234,567
+_PAISE = Decimal("0.01")
 _AMOUNT_TEXT = re.compile(rf"[+-]?(?:{_PLAIN}|(?:{_INDIAN}|{_WESTERN})(?:\.\d*)?)")
 
 
@@ -51,3 +55,23 @@ def parse_amount(value: Any) -> Decimal | None:
     if amount.is_zero() and amount.is_signed():
         amount = amount.copy_abs()  # "-0" is zero; the upload must not say -0.00
     return amount
+
+
+def indian_money(amount: Decimal | int | float) -> str:
+    """An amount in rupees with two decimals and Indian digit grouping: ``1,71,24,417.99``.
+
+    The last three digits of the rupees form one group, the rest go in pairs (lakh, crore). A
+    float (an Excel cell) is taken at its shortest repr, so 0.1 + 0.2 does not show as 0.30000004.
+    Rounded half-up, as a person would; a negative zero shows as ``0.00``.
+    """
+    if isinstance(amount, float):
+        amount = Decimal(repr(amount))
+    value = Decimal(amount).quantize(_PAISE, rounding=ROUND_HALF_UP)
+    sign = "-" if value < 0 else ""
+    rupees, paise = f"{abs(value):.2f}".split(".")
+    head, tail = rupees[:-3], rupees[-3:]
+    pairs: list[str] = []
+    while head:
+        head, pair = head[:-2], head[-2:]
+        pairs.insert(0, pair)
+    return f"{sign}{','.join([*pairs, tail])}.{paise}"

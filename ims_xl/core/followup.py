@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from .amounts import indian_money
 from .book import BookState, Entry, is_blank, parse_amount, text_or_none
 from .layout import AMOUNTS_DIFFER as _AMOUNTS_DIFFER
 from .reconcile import FOLLOW_UP_SUPPLIER
@@ -216,7 +217,7 @@ def letter(supplier: SupplierFollowUp) -> str:
             lines.append(f"{number}. {_describe(document)}")
     lines += [
         "",
-        f"Input tax credit of Rs. {supplier.tax_at_stake:,.2f} is held up until these are resolved. Kindly "
+        f"Input tax credit of Rs. {indian_money(supplier.tax_at_stake)} is held up until these are resolved. Kindly "
         "make the corrections in your next return and confirm them to us by reply, or send us the supporting "
         "documents if you believe our records are wrong.",
         "",
@@ -232,9 +233,9 @@ def _describe(document: FollowUpDocument) -> str:
     text = f"{document.document_type} {document.number}" + (f" dated {when}" if when else "")
     taxes = []
     if document.ims_tax is not None:
-        taxes.append(f"tax Rs. {document.ims_tax:,.2f} in IMS")
+        taxes.append(f"tax Rs. {indian_money(document.ims_tax)} in IMS")
     if document.books_tax is not None and (document.kind in (NOT_IN_IMS, AMOUNTS_DIFFER)):
-        taxes.append(f"Rs. {document.books_tax:,.2f} in our books")
+        taxes.append(f"Rs. {indian_money(document.books_tax)} in our books")
     if taxes:
         text += f" ({', '.join(taxes)})"
     if document.kind == NOT_IN_IMS:

@@ -19,6 +19,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from .amounts import indian_money
 from .book import BookState, Entry, parse_action
 from .layout import AMOUNTS_DIFFER, DATE_DIFFERS, MATCHED, NOT_IN_REGISTER, RECON_RESULTS
 from .layout import NOT_IN_IMS_RESULT as NOT_IN_IMS
@@ -209,10 +210,6 @@ def _match(docs: list[_ImsDoc], register: list[RegisterEntry], line_groups: dict
 # --- what the user reads ----------------------------------------------------------------------
 
 
-def _money(amount: Decimal) -> str:
-    return f"{amount:,.2f}"
-
-
 def _plural(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count:,} {singular if count == 1 else (plural or singular + 's')}"
 
@@ -221,7 +218,7 @@ def _compare(doc: _ImsDoc, line: RegisterEntry, tolerance: Decimal) -> tuple[str
     """Result line (``RECON_RESULTS``), match result text and suggested label for a paired IMS record
     and register line."""
     differences = [
-        f"{label} differs: {_money(ims)} in IMS, {_money(books)} in books"
+        f"{label} differs: {indian_money(ims)} in IMS, {indian_money(books)} in books"
         for (label, _), ims, books in zip(HEADS, doc.amounts, _booked_amounts(line), strict=True)
         if abs(ims - books) > tolerance
     ]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from .amounts import indian_money
 from .book import BookState, Entry, RemovedEntry, entry_from_record, is_blank, parse_action, parse_amount, parse_itc
 from .layout import REMOVED
 from .problems import InputError
@@ -238,7 +239,7 @@ def _supplier_value(model: PortalRecord, name: str) -> Decimal | str:
 
 def _show_value(value: Decimal | str) -> str:
     if isinstance(value, Decimal):
-        return _money(value)
+        return indian_money(value)
     return value or "(blank)"
 
 
@@ -299,11 +300,7 @@ def _shown_amount(value: Any) -> str:
         amount = parse_amount(value)
     except ValueError:
         return _shown(value)
-    return _shown(value) if amount is None else _money(amount)
-
-
-def _money(amount: Decimal) -> str:
-    return f"{amount:,.2f}"
+    return _shown(value) if amount is None else indian_money(amount)
 
 
 def _header(section: Section, name: str) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
+from .amounts import indian_money
 from .book import Entry, Home, is_blank, parse_action, parse_amount, parse_itc
 from .catalogue import problem
 from .gstin import gstin_problem
@@ -162,10 +163,8 @@ def _overwritten_values(entry: Entry) -> list[Problem]:
 
 
 def _shown(value: object) -> str:
-    if isinstance(value, Decimal):
-        return _money(value)
-    if isinstance(value, float):
-        return _money(Decimal(repr(value)))
+    if isinstance(value, Decimal | float):
+        return indian_money(value)
     return f"'{value}'"
 
 
@@ -206,7 +205,7 @@ def _remarks_advice(entry: Entry, decision: Decision) -> list[Problem]:
     if decision.itc == "N":
         why = "'ITC to be reduced' is No"
     elif decision.itc == "Y" and decision.declared and declared < tax:
-        why = f"the declared reduction ({_money(declared)}) is below the document's tax ({_money(tax)})"
+        why = f"the declared reduction ({indian_money(declared)}) is below the document's tax ({indian_money(tax)})"
     else:
         return []
     return [_problem(entry, "remarks-advised-partial-reduction", "remarks", why=why)]
@@ -255,12 +254,12 @@ def _declared_amount_rules(entry: Entry, decision: Decision) -> list[Problem]:
         elif amount != amount.quantize(_CENT):
             problems.append(_problem(entry, "amount-too-precise", name, amount=amount))
         elif amount > supplier_tax:
-            problems.append(_problem(entry, "amount-above-tax", name, amount=_money(amount),
-                                     head=_HEAD_NAMES[DECLARED_TAX_HEAD[name]], tax=_money(supplier_tax)))
+            problems.append(_problem(entry, "amount-above-tax", name, amount=indian_money(amount),
+                                     head=_HEAD_NAMES[DECLARED_TAX_HEAD[name]], tax=indian_money(supplier_tax)))
     cgst, sgst = decision.declared.get("decl_cgst"), decision.declared.get("decl_sgst")
     if (cgst is not None or sgst is not None) and (cgst or Decimal(0)) != (sgst or Decimal(0)):
-        problems.append(_problem(entry, "cgst-sgst-differ", "decl_sgst", cgst=_money(cgst or 0),
-                                 sgst=_money(sgst or 0)))
+        problems.append(_problem(entry, "cgst-sgst-differ", "decl_sgst", cgst=indian_money(cgst or 0),
+                                 sgst=indian_money(sgst or 0)))
     return problems
 
 
@@ -283,10 +282,6 @@ def _cached_gstin_problem(gstin: str) -> str | None:
 
 def _first_itc_field(decision: Decision) -> str:
     return "itc" if decision.itc is not None else next(iter(decision.declared))
-
-
-def _money(amount: Decimal | int) -> str:
-    return f"{Decimal(amount):,.2f}"
 
 
 def _problem(entry: Entry, code: str, field_name: str, **values: object) -> Problem:
