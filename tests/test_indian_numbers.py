@@ -22,6 +22,7 @@ from ims_xl.core.followup import follow_up, letter
 from ims_xl.core.reconcile import RegisterEntry, reconcile
 from ims_xl.core.records import make_record
 from ims_xl.core.refresh import supplier_changes
+from ims_xl.core.render import message
 from ims_xl.core.rules import check_entry
 from ims_xl.core.sections import BY_KEY
 from tests.builders import RECIPIENT, SUPPLIER, entry, raw_record
@@ -88,7 +89,7 @@ def test_a_refresh_note_shows_the_supplier_change_in_lakhs() -> None:
 def test_validation_messages_give_amounts_in_lakhs() -> None:
     note = entry("b2bcn", iamt=Decimal("250000.00"), camt=0, samt=0, status="Accept", itc="Yes",
                  declared={"decl_igst": "300000"})
-    messages = {problem.code: problem.message for problem in check_entry(note)}
+    messages = {problem.code: message(problem) for problem in check_entry(note)}
     assert messages["amount-above-tax"] == "3,00,000.00 is more than the supplier's IGST of 2,50,000.00"
 
 
