@@ -82,6 +82,10 @@ def open_download(port: WorkbookPort, download: PortalFile, source_name: str, *,
     if download.envelope == "error":
         raise InputError(f"{source_name}: this is a portal error file; open it with 'errors' "
                          "(Open Downloaded Error JSON File)", code="wrong-kind-of-file", file=source_name)
+    if download.envelope == "upload":  # it holds only the changed records: opening it would lose the rest
+        raise InputError(f"{source_name}: this is an upload file (what Generate writes), not the IMS download; "
+                         "open the file from IMS Dashboard > Offline > Download JSON", code="wrong-kind-of-file",
+                         file=source_name)
     typed = gstin.strip().upper() if gstin else None
     if typed and download.gstin and typed != download.gstin:
         raise InputError(f"{source_name}: the download is for GSTIN {download.gstin}, not {typed}",

@@ -22,6 +22,7 @@ from .core.problems import InputError
 from .excel.template import this_pythons_macros
 from .files.fileport import FilePort
 from .files.guard import guarding
+from .files.package import is_ims_xl_workbook
 from .files.portal import file_sha256, read_portal_file
 from .files.targets import explain_os_error
 
@@ -29,17 +30,29 @@ EXIT_OK, EXIT_ERRORS, EXIT_BAD_INPUT = 0, 1, 2
 _SHOWN_DETAILS = 50  # findings printed before "... and N more"
 
 
+_PROGRESS_AFTER = 1.0  # seconds: work done sooner needs no progress lines
+
+
 class _Console:
     def __init__(self, out: TextIO, err: TextIO, quiet: bool) -> None:
         self.out, self.err, self.quiet = out, err, quiet
         self.started = time.perf_counter()
+        self._held: str | None = None  # the latest line, shown if the command is still running after a second
 
     def say(self, line: str) -> None:
         print(line, file=self.out)
 
     def progress(self, line: str) -> None:
-        if not self.quiet:
-            print(f"[{time.perf_counter() - self.started:6.1f}s] {line}", file=self.err, flush=True)
+        if self.quiet:
+            return
+        elapsed = time.perf_counter() - self.started
+        if elapsed < _PROGRESS_AFTER:
+            self._held = f"[{elapsed:6.1f}s] {line}"
+            return
+        if self._held is not None:  # what it was doing when the second passed
+            print(self._held, file=self.err)
+            self._held = None
+        print(f"[{elapsed:6.1f}s] {line}", file=self.err, flush=True)
 
     def warn(self, lines: Sequence[str]) -> None:
         for line in lines:  # shown even with -q: the user must know what was not read
@@ -153,6 +166,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return int(exit_.code or 0)
     console = _Console(out, err, args.quiet)
     try:
+        _refuse_swapped_arguments(args)
         with _guard(args):
             return _COMMANDS[args.command](args, console)
     except InputError as error:
@@ -189,6 +203,29 @@ def _guard(args: argparse.Namespace) -> AbstractContextManager[None]:
     if book is None or not book.is_file():
         return nullcontext()  # the command says what is wrong with a missing book
     return guarding(book, upload=args.output if args.command == "generate" else None)
+
+
+_BOOK_SUFFIXES = (".xlsm", ".xlsx")
+_PORTAL_SUFFIXES = (".json", ".zip")
+
+
+def _refuse_swapped_arguments(args: argparse.Namespace) -> None:
+    """``reconcile REGISTER BOOK`` or ``errors BOOK ERRORFILE``: say the order, before anything is touched."""
+    if args.command == "errors":
+        first, second = args.error_file, args.book
+        swapped = first.suffix.lower() in _BOOK_SUFFIXES and second.suffix.lower() in _PORTAL_SUFFIXES
+        usage = "ims-xl errors ERRORFILE BOOK (the portal's error file first, then the workbook)"
+    elif args.command == "reconcile":
+        first, second = args.book, args.register
+        swapped = (first.suffix.lower() not in _BOOK_SUFFIXES and second.suffix.lower() in _BOOK_SUFFIXES) or (
+            first.suffix.lower() in _BOOK_SUFFIXES and second.suffix.lower() in _BOOK_SUFFIXES
+            and not is_ims_xl_workbook(first) and is_ims_xl_workbook(second))
+        usage = "ims-xl reconcile BOOK REGISTER (the workbook first, then the purchase register)"
+    else:
+        return
+    if swapped:
+        raise InputError(f"{first.name} and {second.name} are the wrong way round: {usage}",
+                         code="arguments-swapped", file=first)
 
 
 def _book(path: Path) -> Path:

@@ -12,6 +12,7 @@ from ..core.amounts import indian_money
 from ..core.itc import itc_impact
 from ..core.problems import InputError
 from ..excel.template import this_pythons_macros
+from ..files.backups import prune_backups
 from ..files.fileport import FilePort
 from ..files.portal import read_portal_file
 
@@ -61,6 +62,7 @@ def run_demo(directory: Path, say: Callable[[str], None], progress: Callable[[st
     impact = itc_impact(FilePort(book, progress=progress).load().all_entries())
     say(f"6. ITC after your actions: {indian_money(impact.after_actions.total)} (change from this upload: "
         f"{indian_money(impact.change.total)}); 'ims-xl summary {book}' shows it by tax head")
+    prune_backups(book, keep=0)  # the demo's own book: the copies kept before each step are noise here
     say(f"\nDone. Open {book} in Excel (enable macros) to see the rows, or upload {generated.output} "
         "on the portal's IMS dashboard (Offline > Upload JSON).")
     return 0

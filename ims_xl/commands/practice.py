@@ -263,6 +263,10 @@ def find_jobs(directory: Path, generate: bool) -> tuple[list[ClientJob], list[Cl
 def run_practice(directory: Path, *, generate: bool, jobs: int | None, say: Say, progress: Say,
                  warn: Say) -> int:
     """The ``practice`` command. ``say``: stdout; ``progress``: stderr unless quiet; ``warn``: stderr."""
+    if directory.is_file():
+        raise InputError(f"{directory}: is a file, not a folder; 'practice' takes the folder holding every "
+                         f"client's download (ims-xl practice {directory.parent}), or use 'ims-xl open' for one "
+                         "file", code="not-a-folder", file=directory)
     if not directory.is_dir():
         raise InputError(f"{directory}: no such folder", code="no-such-folder", file=directory)
     work, results = find_jobs(directory, generate)

@@ -31,6 +31,7 @@ from .book import (
 from .itc import itc_impact, itc_rows
 from .layout import (
     CHANGE_LOG_TABLE,
+    HOME,
     HOME_FIELDS,
     ITC_TABLE,
     NOT_IN_IMS_TABLE,
@@ -40,10 +41,11 @@ from .layout import (
     SUMMARY_TABLE,
     Cell,
     Table,
+    column_letter,
 )
 from .problems import InputError
 from .records import Record, make_record, make_records
-from .sections import ACTION_LABELS, BY_SHEET, DECLARED_FIELDS, SECTIONS, Section
+from .sections import ACTION_LABELS, BY_SHEET, DECLARED_FIELDS, HEADER_ROW, SECTIONS, Section
 from .summary import summary_rows
 
 Row = Sequence[Any]
@@ -459,3 +461,74 @@ def home_blocks(state: BookState, *, findings: Mapping[str, tuple[int, int]] | N
     blocks.append((Cell(ITC_TABLE.first_row, ITC_TABLE.left), itc_rows(itc_impact(state.all_entries()))))
     return blocks
 
+
+
+# --- the sheets and headers a book must have ----------------------------------------------------
+
+
+def check_sheets(book: str, sheet_names: Iterable[str]) -> None:
+    """Refuse a book without Home or a section sheet, naming the sheet and a name that looks like it."""
+    names = list(sheet_names)
+    needed = (HOME, *(section.sheet for section in SECTIONS))
+    missing = [sheet for sheet in needed if sheet not in names]
+    if not missing:
+        return
+    if len(missing) == len(needed):
+        raise InputError(f"{book}: not an ims-xl workbook (no sheet {', '.join(missing)})",
+                         code="not-an-ims-xl-workbook", file=book, sheet=missing[0])
+    others = [name for name in names if name not in needed]
+    sheet = missing[0]
+    alike = _look_alike(sheet, others)
+    hint = (f"the sheet '{alike}' looks like it: rename it back to '{sheet}' (the tool finds its sheets by name)"
+            if alike else "it was deleted or renamed: restore it from a backup (the book's name with a date and "
+            "time, beside it)")
+    more = f" (also missing: {', '.join(missing[1:])})" if len(missing) > 1 else ""
+    raise InputError(f"{book}: the sheet '{sheet}' is missing{more}; {hint}", code="sheet-missing", file=book,
+                     sheet=sheet)
+
+
+def _squashed(name: str) -> str:
+    return "".join(char for char in name.lower() if char.isalnum())
+
+
+def _look_alike(sheet: str, others: Sequence[str]) -> str | None:
+    """A sheet name that is probably ``sheet`` renamed: the same letters and digits, a copy's
+    "B2B-CN (2)", or the closest spelling."""
+    import difflib
+
+    wanted = _squashed(sheet)
+    same = [name for name in others if _squashed(name) == wanted or (_squashed(name).startswith(wanted)
+            and not _squashed(name)[len(wanted):].isalpha())]
+    if same:
+        return same[0]
+    close = difflib.get_close_matches(wanted, [_squashed(name) for name in others], n=1, cutoff=0.75)
+    return next((name for name in others if close and _squashed(name) == close[0]), None)
+
+
+def check_section_header(section: Section, found: Sequence[Any], book: str) -> None:
+    """Refuse a section sheet whose header differs from the layout, saying which column and where it goes."""
+    expected = [column.header for column in section.columns]
+    actual = ["" if is_blank(value) else str(value).strip() for value in found[:len(expected)]]
+    actual += [""] * (len(expected) - len(actual))
+    last = column_letter(len(expected))
+    for c, want in enumerate(expected):
+        got = actual[c]
+        if got == want:
+            continue
+        where = f"{book}: sheet {section.sheet}, column {column_letter(c + 1)}"
+        shown = f"the column '{got}'" if got else "a blank column"
+        if got in expected:
+            advice = (f"holds '{got}', which belongs in column {column_letter(expected.index(got) + 1)}: move it back "
+                      f"there (the tool's columns keep their order; your own columns go right of column {last})")
+        elif c + 1 < len(expected) and actual[c + 1:] == expected[c:-1]:
+            advice = (f": {shown} was inserted inside the table; move it right of column {last} (where your own "
+                      "columns go) or delete it")
+        elif want in actual:
+            advice = (f"should be '{want}', which is now in column {column_letter(actual.index(want) + 1)}: move it "
+                      f"back to column {column_letter(c + 1)} (your own columns go right of column {last})")
+        else:
+            advice = (f"should have the header '{want}', found {repr(got) if got else 'none'}: type '{want}' back "
+                      "(the tool finds its columns by these headers)")
+        separator = "" if advice.startswith(":") else " "
+        raise InputError(f"{where}{separator}{advice}", code="unexpected-header", file=book, sheet=section.sheet,
+                         row=HEADER_ROW, field=want)

@@ -27,10 +27,9 @@ from ..core.layout import (
     XLWINGS_CONF,
     Cell,
     Table,
-    column_letter,
 )
 from ..core.problems import InputError, Report
-from ..core.sections import FIRST_DATA_ROW, HEADER_ROW, SECTIONS, Section
+from ..core.sections import FIRST_DATA_ROW, HEADER_ROW, SECTIONS
 from ..core.summary import findings_by_sheet
 from .backups import replace_keeping_backup
 from .bookfile import MacroSetup, write_book
@@ -40,6 +39,7 @@ from .sheetxml import SheetEdit
 
 _CELL_LIMIT = 60_000_000  # cells a sheet may span before the reader refuses it (calamine reads densely)
 _DIMENSION = re.compile(rb'<dimension ref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
+_VALUE_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')
 
 
 class FilePort:
@@ -87,10 +87,7 @@ class FilePort:
         if not self.path.exists():
             raise InputError(f"{self.path}: no such workbook", code="no-such-workbook", file=self.path)
         with Package(self.path) as package:
-            missing = [sheet for sheet in (HOME, *(s.sheet for s in SECTIONS)) if sheet not in package.sheet_parts]
-            if missing:
-                raise InputError(f"{name}: not an ims-xl workbook (no sheet {', '.join(missing)})",
-                                 code="not-an-ims-xl-workbook", file=name, sheet=missing[0])
+            codec.check_sheets(name, package.sheet_parts)
             for sheet, part in package.sheet_parts.items():
                 _check_extent(package, sheet, part, name)
         try:
@@ -104,7 +101,7 @@ class FilePort:
         for section in SECTIONS:
             sheet_rows = _rows(book, section.sheet, len(section.columns))
             header = next((cells for row, cells in sheet_rows if row == HEADER_ROW), [])
-            _check_headers(section, header, name)
+            codec.check_section_header(section, header, name)
             data = _DataRows(sheet_rows, len(section.columns))
             entries = codec.decode_section(section, data, name)
             state.entries[section.key] = entries
@@ -328,21 +325,34 @@ def _check_extent(package: Package, sheet: str, part: str, book: str) -> None:
     if match is None:
         return
     last_column, last_row = match.group(1).decode(), int(match.group(2))
-    columns = sum((ord(c) - 64) * 26 ** i for i, c in enumerate(reversed(last_column)))
-    if columns * last_row > _CELL_LIMIT or columns > 2000:
+    if _too_far(last_column, last_row):
+        # Some programs write a dimension larger than the cells they wrote (or never shrink it): only
+        # a cell that holds something makes the reader allocate, so look for the last such cell.
+        last_column, last_row = _last_value_cell(package, part)
+    if _too_far(last_column, last_row):
         raise InputError(f"{book}: sheet {sheet} has a value in {last_column}{last_row}, far outside the tables; "
                          "delete that cell (Ctrl+End shows it in Excel) and try again",
                          code="stray-cell", file=book, sheet=sheet, row=last_row)
 
 
-def _check_headers(section: Section, found: Sequence[Any], name: str) -> None:
-    for c, column in enumerate(section.columns):
-        actual = str(found[c]).strip() if c < len(found) else ""
-        if actual != column.header:
-            raise InputError(
-                f"{name}: sheet {section.sheet}, column {column_letter(c + 1)}: expected the header "
-                f"'{column.header}', found '{actual}' (is this workbook from ims-xl?)",
-                code="unexpected-header", file=name, sheet=section.sheet, row=HEADER_ROW, field=column.header)
+def _too_far(column: str, row: int) -> bool:
+    columns = sum((ord(c) - 64) * 26 ** i for i, c in enumerate(reversed(column)))
+    return columns * row > _CELL_LIMIT or columns > 2000
+
+
+def _last_value_cell(package: Package, part: str) -> tuple[str, int]:
+    """The cell holding something (not a self-closed, styled-only ``<c .../>``) that lies farthest out."""
+    widest, lowest, tail = "A", 1, b""
+    with package.zip.open(part) as stream:
+        while chunk := stream.read(1 << 22):
+            data = tail + chunk
+            for found in _VALUE_CELL.finditer(data):
+                column, row = found.group(1).decode(), int(found.group(2))
+                if (len(column), column) > (len(widest), widest):
+                    widest = column
+                lowest = max(lowest, row)
+            tail = data[-64:]
+    return widest, lowest
 
 
 def _first_line(error: BaseException) -> str:

@@ -13,7 +13,9 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
+from ..core.layout import HOME
 from ..core.problems import InputError
+from ..core.sections import SECTIONS
 from .sheetxml import SheetEdit, filtered_from, patch_sheet_chunks
 
 # A workbook whose parts would inflate past these is refused before anything is read: a damaged
@@ -23,6 +25,16 @@ PACKAGE_LIMIT = 3 << 30
 _RATIO_LIMIT = 200  # deflated XML reaches ~10-20x; far more is a zip bomb
 _ATTRIBUTE = re.compile(rb'(\w+)="([^"]*)"')
 
+
+
+def is_ims_xl_workbook(path: Path) -> bool:
+    """Does the file hold the sheets ims-xl writes (Home and the section sheets)? False for anything
+    unreadable: the caller's own reading then says what is wrong."""
+    try:
+        with Package(path) as package:
+            return all(sheet in package.sheet_parts for sheet in (HOME, *(s.sheet for s in SECTIONS)))
+    except (InputError, OSError, KeyError, ValueError):
+        return False
 
 
 class Package:

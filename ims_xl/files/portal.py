@@ -1,11 +1,13 @@
 """Portal files on disk: the IMS download, the error file, and the upload we write.
 
-Reads ``.json`` or a ``.zip`` holding one JSON file, UTF-8 with or without a byte-order mark.
+Reads ``.json`` or a ``.zip`` holding one JSON file, UTF-8 with or without a byte-order mark, or UTF-16
+with one.
 Every failure is an ``InputError`` with one line naming the file and what is wrong.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import os
@@ -91,6 +93,9 @@ def _unzip_one_json(name: str, data: bytes) -> tuple[str, bytes]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = [m for m in archive.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX")]
+            if any(m.filename == "xl/workbook.xml" for m in members):  # .xlsx/.xlsm are zips too
+                raise InputError(f"{name}: this is an Excel workbook, not the IMS download; give the .json or .zip "
+                                 "from IMS Dashboard > Offline > Download JSON", code="not-json-text", file=name)
             jsons = [m for m in members if m.filename.lower().endswith(".json")] or members
             if len(jsons) != 1:
                 found = ", ".join(m.filename for m in members) or "nothing"
@@ -129,9 +134,17 @@ def _read_bounded(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str) 
     return b"".join(chunks)
 
 
+def decode_text(data: bytes) -> str:
+    """Text saved as UTF-8 (with or without a byte-order mark) or as UTF-16 with its mark (Notepad's
+    "Unicode", Excel's "Unicode Text"). Raises UnicodeDecodeError for anything else."""
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return data.decode("utf-16")
+    return data.decode("utf-8-sig")
+
+
 def _text_of(name: str, data: bytes) -> str:
     try:
-        text = data.decode("utf-8-sig")
+        text = decode_text(data)
     except UnicodeDecodeError:
         raise InputError(f"{name}: not a JSON text file (is it a picture, a PDF or an Excel file?)",
                          code="not-json-text", file=name) from None
