@@ -113,7 +113,8 @@ def test_a_problem_is_one_sentence_without_the_file_name() -> None:
 # --- the command ---------------------------------------------------------------------------------------
 
 
-def test_gstin_from_the_download_and_from_the_name(tmp_path: Path) -> None:
+def test_gstin_from_the_download_and_from_the_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ims_xl.cli._PROGRESS_AFTER", 0.0)  # progress lines show only after a second: as if slow
     write_download(tmp_path / "acme october.json", ACME)
     write_download(tmp_path / f"Bharat {BHARAT}.zip", None)
     write_download(tmp_path / f"{CHETAN}_102025.json", None)
