@@ -23,8 +23,9 @@ from .core.problems import InputError, Report
 from .core.records import PortalFile
 from .core.rules import validate
 from .core.sections import SECTIONS
-from .core.upload import build_upload
-from .files.portal import write_json_atomically
+from .core.upload import build_upload, upload_recipient, upload_violations
+from .files.atomic import replacing
+from .files.portal import upload_bytes
 
 if TYPE_CHECKING:
     from .core.purchases import RegisterEntry
@@ -94,7 +95,7 @@ def open_download(port: WorkbookPort, download: PortalFile, source_name: str, *,
     state = BookState(
         home=Home(gstin=download.gstin or typed or previous.home.gstin,
                   period=download.period or _period_of(download) or previous.home.period,
-                  source_file=source_name),
+                  source_file=source_name, download_gstin=download.gstin or typed),
         log=previous.log,
     )
     for record in download.records:
@@ -159,7 +160,12 @@ def _validate_state(state: BookState) -> Report:
 
 def generate_upload(port: WorkbookPort, choose_target: Callable[[BookState, datetime], Path | None], *,
                     now: datetime | None = None) -> Outcome:
-    """Validate; with no errors, write the upload JSON (atomically) and log its SHA-256."""
+    """Validate; with no errors, build the upload, check it, and write it and the book together.
+
+    The upload goes to a temporary file beside its target, the book (whose change log records the
+    upload's SHA-256) is saved, and only then does the upload take its name: when the save fails,
+    no upload is left that the book does not record.
+    """
     moment = now or datetime.now()
     port.clear_filters()
     state = port.load()
@@ -171,21 +177,43 @@ def generate_upload(port: WorkbookPort, choose_target: Callable[[BookState, date
         _log(state, moment, "Generate", message)
         port.save(state, report, frozenset({"sheet_errors"}))
         return Outcome(message, ok=False, details=[render.console_text(p) for p in report.problems], report=report)
-    assert state.home.gstin  # validation guarantees a valid recipient GSTIN
-    document, count = build_upload(state.all_entries(), state.home.gstin)
+    recipient = upload_recipient(state.home)
+    assert recipient  # validation guarantees a valid recipient GSTIN on Home, and that it is the download's
+    notes = []
+    if not state.home.download_gstin:
+        state.home.download_gstin = recipient
+        notes.append(f"This workbook did not record the GSTIN of its download; the upload is for the GSTIN on "
+                     f"Home, {recipient}, now recorded as the workbook's")
+    entries = state.all_entries()
+    document, count = build_upload(entries, recipient)
+    violations = upload_violations(document, entries, recipient)
+    if violations:
+        more = f" (and {len(violations) - 1:,} more)" if len(violations) > 1 else ""
+        raise InputError(f"{port.name}: the upload built from this workbook fails its own check: "
+                         f"{violations[0]}{more}; no upload file was written (a fault in ims-xl: please report it)",
+                         code="upload-check-failed", file=port.name)
     target = choose_target(state, moment)
     if target is None:
         return Outcome("Cancelled: no upload file written", ok=True, report=report)
-    payload = write_json_atomically(target, document)
-    digest = hashlib.sha256(payload).hexdigest()
+    payload = upload_bytes(document)
     if count:
         message = f"Saved the upload JSON: {target}, {count:,} {'record' if count == 1 else 'records'}"
     else:
         message = f"No changes since the download; the upload file holds no records: {target}"
     message += _missing_note(state)
-    _log(state, moment, "Generate", message, target.name, digest)
-    port.save(state, report, frozenset({"sheet_errors"}))
-    return Outcome(message, details=[render.console_text(p) for p in report.warnings], output=target, report=report)
+    _log(state, moment, "Generate", message, target.name, hashlib.sha256(payload).hexdigest())
+    try:
+        with replacing(target) as staged:
+            staged.write_bytes(payload)
+            port.save(state, report, frozenset({"sheet_errors"}))
+    except InputError as error:
+        error.add_clause("no upload file was written")
+        raise
+    except Exception as error:
+        error.add_note("no upload file was written")
+        raise
+    return Outcome(message, details=notes + [render.console_text(p) for p in report.warnings], output=target,
+                   report=report)
 
 
 def default_upload_name(state: BookState, moment: datetime) -> str:
@@ -246,6 +274,8 @@ def refresh_book(port: WorkbookPort, download: PortalFile, source_name: str, *,
         state.home.period = download.period
     if not state.home.gstin and download.gstin:
         state.home.gstin = download.gstin
+    if not state.home.download_gstin and download.gstin:
+        state.home.download_gstin = download.gstin
     _note_downloaded(state)
     message = outcome.summary()
     _log(state, moment, "Refresh", message, source_name, sha256)

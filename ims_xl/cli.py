@@ -178,11 +178,12 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except Exception as error:
         if args.debug:
             raise
+        notes = "".join(f"; {note}" for note in getattr(error, "__notes__", ()))  # "no upload file was written"
         explained = explain_os_error(error)  # a full disk, a read-only drive: the user can act on these
         if explained:
-            print(f"ims-xl: error: {explained}", file=err)
+            print(f"ims-xl: error: {explained}{notes}", file=err)
             return EXIT_BAD_INPUT
-        print(f"ims-xl: unexpected error: {type(error).__name__}: {error} (run with --debug for details)",
+        print(f"ims-xl: unexpected error: {type(error).__name__}: {error}{notes} (run with --debug for details)",
               file=err)
         return 3
 

@@ -143,12 +143,13 @@ def test_the_same_document_on_two_rows_with_different_decisions_is_an_error(samp
     assert code == 1 and not list(sample_book.parent.glob("IMS_upload_*.json"))
 
 
-def test_an_identical_copied_row_is_only_a_warning(sample_book: Path, tmp_path: Path) -> None:
+def test_an_identical_copied_row_is_a_warning_and_goes_up_once(sample_book: Path, tmp_path: Path) -> None:
     set_inputs(sample_book, {("b2b", 1): {"status": "Accept"}})
     copy_row(sample_book, FIRST + 1, FIRST + 4, {})
     code, out, _ = run("validate", sample_book)
-    assert code == 0 and "(duplicate-record)" in out
-    assert [r["inum"] for r in upload_of(sample_book, tmp_path)["invdata"]["b2b"]] == ["000123", "000123"]
+    assert code == 0
+    assert "B2B, row 9, Invoice Number: The same document is also on row 6" in out and "(duplicate-record)" in out
+    assert [r["inum"] for r in upload_of(sample_book, tmp_path)["invdata"]["b2b"]] == ["000123"]
 
 
 # --- a value typed over, a row deleted -----------------------------------------------------------------

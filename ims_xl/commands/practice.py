@@ -47,7 +47,7 @@ from ..core.practice import (
     totals,
 )
 from ..core.problems import InputError, Report
-from ..core.upload import build_upload
+from ..core.upload import build_upload, upload_recipient
 from ..excel.template import this_pythons_macros
 from ..files.atomic import replacing
 from ..files.fileport import FilePort
@@ -171,11 +171,18 @@ def _take_in(job: ClientJob, result: ClientResult) -> None:
     assert report is not None and port.state is not None
     if job.generate:
         _generate(port, book, report, result)
+    # The upload and the book succeed or fail together: an upload the book's change log does not
+    # record (the book not saved) is taken back.
     lock = _lock_file(book)  # opened in Excel while we worked: leave it alone
     if lock is not None:
+        _take_back_upload(book, result)
         result.problem = _locked_problem(book, lock)
         return
-    port.flush()
+    try:
+        port.flush()
+    except BaseException:
+        _take_back_upload(book, result)
+        raise
     state = port.state
     result.workbook = book.name
     result.figures = book_figures(state.all_entries(), errors=len(report.errors), warnings=len(report.warnings))
@@ -189,8 +196,9 @@ def _generate(port: HeldPort, book: Path, report: Report, result: ClientResult) 
         count = len(report.errors)
         result.not_generated = f"{count:,} {'error' if count == 1 else 'errors'} to fix first"
         return
-    assert state.home.gstin  # validation found no error, so the recipient GSTIN is valid
-    document, count = build_upload(state.all_entries(), state.home.gstin)
+    recipient = upload_recipient(state.home)
+    assert recipient  # validation found no error, so the recipient GSTIN is valid
+    document, count = build_upload(state.all_entries(), recipient)
     if count == 0:
         result.not_generated = "no changes since the download"
         return
@@ -205,6 +213,12 @@ def _generate(port: HeldPort, book: Path, report: Report, result: ClientResult) 
     outcome = actions.generate_upload(port, target)
     if outcome.output is not None:
         result.upload = outcome.output.name
+
+
+def _take_back_upload(book: Path, result: ClientResult) -> None:
+    if result.upload:
+        book.with_name(result.upload).unlink(missing_ok=True)
+        result.upload = ""
 
 
 def _reserve(upload: Path) -> Path:

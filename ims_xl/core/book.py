@@ -53,6 +53,7 @@ class Home:
     period: str | None = None
     source_file: str | None = None
     last_action: str | None = None
+    download_gstin: str | None = None  # recorded when the download was taken in (None: a book from before)
     downloaded: dict[str, int] = field(default_factory=dict)  # records per section sheet when taken in
     # The last validation's totals, as Home shows them (None: never validated).
     errors: int | None = None

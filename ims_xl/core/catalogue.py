@@ -85,6 +85,12 @@ _ENTRIES = (
           "the same document on two rows with different decisions (a copied row)"),
     Entry("duplicate-record", W, "The same document is also on row {other}; only one row should be kept",
           "the same document on two rows with the same decision"),
+    Entry("copied-row-retyped", E,
+          "This row is a copy of row {other} with its document typed over: what it would send is that row's "
+          "document ({number}), not the one shown here; delete this row (rows come from the portal download: "
+          "type invoices in the purchase register, not on the IMS sheet)",
+          "a copied row whose supplier GSTIN, number or date were typed over (the upload would send the "
+          "original document twice)"),
     Entry("portal-value-overwritten", W,
           "{header} shows {shown}, the portal has {portal}; the upload sends the portal's value",
           "a downloaded value (amount, GSTIN, number, date) typed over on the sheet"),
@@ -93,6 +99,11 @@ _ENTRIES = (
           "Enter the recipient GSTIN (the client's GSTIN) on the Home sheet", "no recipient GSTIN on Home"),
     Entry("recipient-gstin-invalid", E, "Recipient GSTIN {reason}",
           "the client's GSTIN on Home fails the format or the check character"),
+    Entry("recipient-gstin-not-the-downloads", E,
+          "Recipient GSTIN {typed} is not the GSTIN of the download this workbook was opened from ({download}); "
+          "the upload goes out under the download's: put {download} back (another client's download goes into "
+          "its own workbook)",
+          "the GSTIN on Home differs from the one the download was for (recorded when the workbook was opened)"),
     # The supplier's data
     Entry("supplier-gstin-invalid", W, "Supplier GSTIN {reason}",
           "supplier GSTIN fails the check character (test data does)"),
@@ -149,6 +160,8 @@ INPUT_ERRORS: dict[str, str] = {
     "bad-option": "a command-line option has a value the command cannot use (`--tolerance`, `-j`)",
     "no-downloads": "`practice`: the folder holds no IMS download (.json or .zip)",
     "not-in-lite-files": "xlwings Lite: the file named on Home, or any file of the kind needed, is not in Lite's Files",
+    "upload-check-failed": "`generate`: the upload built breaks one of its guarantees (each document once, the "
+                           "download's GSTIN, only changed records, the download's values); a fault in ims-xl",
     "demo-failed": "`demo`: the bundled sample did not produce an upload (a bug: please report it)",
     # Portal files: the download, the error file
     "empty-file": "the portal file is empty",

@@ -421,7 +421,7 @@ def log_rows(log: Sequence[LogEntry]) -> list[list[Any]]:
 
 def decode_home(value_at: Callable[[Cell], Any]) -> Home:
     values = {home_field.field: text_or_none(value_at(home_field.cell)) for home_field in HOME_FIELDS}
-    gstin = values["gstin"]
+    gstin, download_gstin = values["gstin"], values["download_gstin"]
 
     def count(row: int, field: str) -> int | None:
         value = value_at(Cell(row, SUMMARY_TABLE.column_of(field)))
@@ -435,7 +435,8 @@ def decode_home(value_at: Callable[[Cell], Any]) -> Home:
     total_row = SUMMARY_TABLE.last_row
 
     return Home(gstin=gstin.upper() if gstin else None, period=values["period"],
-                source_file=values["source_file"], last_action=values["last_action"], downloaded=downloaded,
+                source_file=values["source_file"], last_action=values["last_action"],
+                download_gstin=download_gstin.upper() if download_gstin else None, downloaded=downloaded,
                 errors=count(total_row, "errors"), warnings=count(total_row, "warnings"))
 
 

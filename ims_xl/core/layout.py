@@ -172,6 +172,8 @@ HOME_FIELDS = (
     HomeField("period", "Return Period (MMYYYY)", Cell(5, 3), editable=True, name="ReturnPeriod"),
     HomeField("source_file", "Downloaded file", Cell(6, 3)),
     HomeField("last_action", "Last action", Cell(7, 3)),
+    # The GSTIN the download was for, recorded by open: the upload goes out under it, whatever is typed above.
+    HomeField("download_gstin", "GSTIN of the download", Cell(8, 3)),
 )
 HOME_FIELD = {home_field.field: home_field for home_field in HOME_FIELDS}
 HOME_TITLE = Cell(1, 2)

@@ -97,6 +97,11 @@ class InputError(Exception):
         self.row = row
         self.field = field
 
+    def add_clause(self, clause: str) -> None:
+        """Extend the one-line message ("...; no upload file was written")."""
+        self.message = f"{self.message}; {clause}"
+        self.args = (self.message,)
+
     def __reduce__(self) -> tuple[Any, ...]:
         # Keyword-only arguments: the default pickling (a worker process's result) would lose them.
         return _rebuild_input_error, (self.message, self.code, self.file, self.sheet, self.row, self.field)

@@ -107,6 +107,9 @@ def check_entry(entry: Entry) -> list[Problem]:
 def check_home(home: Home) -> list[Problem]:
     why = gstin_problem(home.gstin)
     if why is None:
+        if home.download_gstin and home.gstin != home.download_gstin:
+            return [problem("recipient-gstin-not-the-downloads", sheet="Home", column="Recipient GSTIN",
+                            field="gstin", typed=home.gstin, download=home.download_gstin)]
         return []
     if is_blank(home.gstin):
         return [problem("recipient-gstin-missing", sheet="Home", column="Recipient GSTIN", field="gstin")]
@@ -133,7 +136,15 @@ def validate(entries: Iterable[Entry], home: Home) -> tuple[Report, dict[int, li
         problems = check_entry(entry) + _overwritten_values(entry)
         first = first_row_of.setdefault(entry.record.identity, entry)
         if first is not entry:
-            if _decision_of(first) == _decision_of(entry):
+            retyped = [row for row in (first, entry) if _keys_typed_over(row)]
+            if retyped:  # a copy whose keys were typed over: its hidden record is the other row's document
+                if first in retyped:
+                    add(first, [_problem(first, "copied-row-retyped", "number", other=entry.row,
+                                         number=first.record.number)])
+                if entry in retyped:
+                    problems.append(_problem(entry, "copied-row-retyped", "number", other=first.row,
+                                             number=entry.record.number))
+            elif _decision_of(first) == _decision_of(entry):
                 problems.append(_problem(entry, "duplicate-record", "number", other=first.row))
             else:  # two decisions for one document: neither may go out
                 problems.append(_problem(entry, "duplicate-decisions", "number", other=first.row))
@@ -141,6 +152,13 @@ def validate(entries: Iterable[Entry], home: Home) -> tuple[Report, dict[int, li
         add(entry, problems)
     report.records = count
     return report, per_entry
+
+
+_KEY_FIELDS = frozenset({"stin", "number", "date", "original_number"})
+
+
+def _keys_typed_over(entry: Entry) -> bool:
+    return any(field_name in _KEY_FIELDS for field_name, _ in entry.edited)
 
 
 def _decision_of(entry: Entry) -> tuple[object, ...]:

@@ -1,4 +1,9 @@
-"""The upload file: only what changed since the download, values exactly as downloaded (D3)."""
+"""The upload file: only what changed since the download, values exactly as downloaded (D3).
+
+The portal takes an upload as the taxpayer's word, so its guarantees are checked on the built
+document before anything is written (``upload_violations``): one record per document per section,
+the GSTIN of the download, only records the user changed, every record's values the download's.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from .book import Entry
-from .records import ITC_KEY_SPELLINGS
+from .book import Entry, Home
+from .records import ITC_KEY_SPELLINGS, Record, identity_of
 from .rules import decide, is_changed
 from .sections import DECLARED_FIELDS, SECTIONS
 
@@ -45,12 +50,24 @@ def upload_record(entry: Entry) -> dict[str, Any] | None:
     return sent
 
 
+def upload_recipient(home: Home) -> str | None:
+    """The GSTIN an upload goes out under: the download's, as recorded when the book took it in;
+    Home's for a book that did not record it (made before the record was kept, or opened from a
+    download without a GSTIN)."""
+    return home.download_gstin or home.gstin
+
+
 def build_upload(entries: Iterable[Entry], recipient_gstin: str) -> tuple[dict[str, Any], int]:
-    """The SAVE envelope holding every changed record, and how many records it holds."""
+    """The SAVE envelope holding every changed record, and how many records it holds.
+
+    A document on two rows (a copied row; validation has made sure both carry one decision) is sent once.
+    """
     by_section: dict[str, list[dict[str, Any]]] = {section.key: [] for section in SECTIONS}
+    sent: set[tuple[str, ...]] = set()
     for entry in entries:
         record = upload_record(entry)
-        if record is not None:
+        if record is not None and entry.record.identity not in sent:
+            sent.add(entry.record.identity)
             by_section[entry.section.key].append(record)
     invdata = {key: records for key, records in by_section.items() if records}
     count = sum(len(records) for records in invdata.values())
@@ -64,3 +81,52 @@ def _spelling(raw: dict[str, Any], name: str) -> str:
         if key in raw:
             return key
     return spellings[0]
+
+
+def upload_violations(document: dict[str, Any], entries: Iterable[Entry], recipient_gstin: str) -> list[str]:
+    """What is wrong with a built upload, in words (empty: it may be written).
+
+    Checked independently of how the upload was built, from the rows themselves: each section's
+    records name distinct documents; the envelope names the download's GSTIN; every record is of
+    a row the user changed; every value sent from the download is the download's, and none is left out.
+    """
+    problems: list[str] = []
+    if document.get("rtin") != recipient_gstin:
+        problems.append(f"the upload is for GSTIN {document.get('rtin')}, the download for {recipient_gstin}")
+    if set(document) != {"rtin", "reqtyp", "invdata"} or document.get("reqtyp") != "SAVE":
+        problems.append("the envelope is not a SAVE request of rtin, reqtyp and invdata")
+    changed: dict[tuple[str, ...], list[Record]] = {}
+    downloaded: dict[tuple[str, ...], list[Record]] = {}
+    for entry in entries:
+        downloaded.setdefault(entry.record.identity, []).append(entry.record)
+        decision = decide(entry)
+        if decision.readable and is_changed(entry, decision):
+            changed.setdefault(entry.record.identity, []).append(entry.record)
+    invdata = document.get("invdata")
+    for key, records in (invdata.items() if isinstance(invdata, dict) else ()):
+        section = next((s for s in SECTIONS if s.key == key), None)
+        if section is None or not isinstance(records, list):
+            problems.append(f"invdata.{key} is not a section's list of records")
+            continue
+        seen: set[tuple[str, ...]] = set()
+        for position, sent in enumerate(records, start=1):
+            where = f"invdata.{key}[{position}]"
+            identity = identity_of(section, sent)
+            if identity in seen:
+                problems.append(f"{where}: the document is in the upload more than once")
+            seen.add(identity)
+            if identity not in downloaded:
+                problems.append(f"{where}: no row of the workbook holds this document")
+                continue
+            if identity not in changed:
+                problems.append(f"{where}: the document's row was not changed since the download")
+            if not any(_echoes(sent, record.raw) for record in downloaded[identity]):
+                problems.append(f"{where}: the values sent differ from the download's")
+    return problems
+
+
+def _echoes(sent: dict[str, Any], raw: dict[str, Any]) -> bool:
+    """Does ``sent`` carry exactly the download's values for every key echoed from it?"""
+    return (all(sent.get(key) == raw[key] for key in ECHOED_KEYS if key in raw)
+            and all(key in raw for key in sent if key in ECHOED_KEYS)
+            and sent.get("prev_status") == raw.get("action"))

@@ -217,6 +217,11 @@ def _open_brackets_at_end(text: str) -> bool:
     return depth > 0 or in_string
 
 
+def upload_bytes(document: Any) -> bytes:
+    """The bytes of an upload file (what ``write_json_atomically`` writes for it)."""
+    return jsonio.dumps(document).encode("utf-8")
+
+
 def write_json_atomically(path: Path, document: Any, *, indent: int | None = None) -> bytes:
     """Write JSON so that a crash leaves either the old file or the new one, never half of one.
 

@@ -1,0 +1,262 @@
+"""What goes up is exactly what the user decided (issue 22): for this client, each document once,
+nothing untouched; and the upload and the book's save succeed or fail together.
+
+Each case through the command line, and the decision cases through the Excel port (the fake)."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ims_xl import actions
+from ims_xl.core import jsonio, layout
+from ims_xl.core.gstin import with_check_character
+from ims_xl.core.sections import BY_KEY, FIRST_DATA_ROW
+from ims_xl.core.upload import build_upload, upload_violations
+from ims_xl.excel.xlwings_port import XlwingsPort
+from ims_xl.files.fileport import FilePort
+from tests.test_cli import run, set_inputs
+from tests.test_decisions import column_of, copy_row, edit_in_place, upload_of
+from tests.xlwings_fake import FakeBook
+
+B2B = BY_KEY["b2b"]
+FIRST = FIRST_DATA_ROW
+GSTIN_CELL = layout.HOME_FIELD["gstin"].cell
+RECORDED_CELL = layout.HOME_FIELD["download_gstin"].cell
+OTHER_CLIENT = with_check_character("29AAFCA7488L1Z")  # a valid GSTIN of another client
+
+
+def uploads_beside(book: Path) -> list[Path]:
+    """Every upload or half-written upload in the book's folder."""
+    return [p for p in book.parent.iterdir() if p.suffix == ".json" and p.name != "sample_download.json"]
+
+
+def delete_sheet(book: Path, sheet: str) -> None:
+    with zipfile.ZipFile(book) as original:
+        parts = {info.filename: (info, original.read(info.filename)) for info in original.infolist()}
+    workbook = parts["xl/workbook.xml"][1].decode()
+    tag = re.search(rf'<sheet name="{re.escape(sheet)}" sheetId="\d+" r:id="(rId\d+)"/>', workbook)
+    assert tag
+    rels = parts["xl/_rels/workbook.xml.rels"][1].decode()
+    relation = re.search(rf'<Relationship Id="{tag.group(1)}"[^>]*Target="([^"]+)"[^>]*/>', rels)
+    assert relation
+    parts.pop("xl/" + relation.group(1))
+    parts["xl/workbook.xml"] = (parts["xl/workbook.xml"][0], workbook.replace(tag.group(0), "").encode())
+    parts["xl/_rels/workbook.xml.rels"] = (parts["xl/_rels/workbook.xml.rels"][0],
+                                          rels.replace(relation.group(0), "").encode())
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in parts.values():
+            out.writestr(info, data)
+
+
+# --- the upload and the book's save together ---------------------------------------------------
+
+
+def test_no_upload_is_left_when_the_change_log_was_deleted(sample_book: Path) -> None:
+    set_inputs(sample_book, {("b2b", 0): {"status": "Accept"}})
+    delete_sheet(sample_book, layout.CHANGE_LOG)
+    code, _, err = run("-q", "generate", sample_book, "-o", sample_book.with_name("up.json"))
+    assert code == 2 and err.count("\n") == 1
+    assert "no upload file was written" in err and err.endswith(" [sheet-missing]\n")
+    assert uploads_beside(sample_book) == [] and not [p for p in sample_book.parent.iterdir() if ".up." in p.name]
+
+
+def test_no_upload_is_left_when_the_book_is_saved_elsewhere_while_generate_runs(
+        sample_book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    set_inputs(sample_book, {("b2b", 0): {"status": "Accept"}})
+    real_build = actions.build_upload
+
+    def build_while_excel_saves(entries: Any, gstin: str) -> tuple[dict[str, Any], int]:
+        edit_in_place(sample_book, layout.HOME, {(2, 12): "saved in Excel meanwhile"})
+        return real_build(entries, gstin)
+
+    monkeypatch.setattr(actions, "build_upload", build_while_excel_saves)
+    code, _, err = run("-q", "generate", sample_book)
+    assert code == 2 and err.count("\n") == 1
+    assert "no upload file was written" in err and err.endswith(" [changed-while-running]\n")
+    assert uploads_beside(sample_book) == []
+
+
+def test_no_upload_is_left_when_the_disk_fills_while_the_book_is_saved(
+        sample_book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    set_inputs(sample_book, {("b2b", 0): {"status": "Accept"}})
+
+    def full_disk(self: FilePort, *args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(self.path))
+
+    monkeypatch.setattr(FilePort, "save", full_disk)
+    code, _, err = run("-q", "generate", sample_book)
+    assert code == 2 and err.count("\n") == 1
+    assert "the disk is full" in err and "no upload file was written" in err
+    assert uploads_beside(sample_book) == []
+
+
+def test_no_upload_is_left_when_a_sheet_cannot_be_patched(sample_book: Path) -> None:
+    # A sheet saved by another program with a namespace prefix (x:worksheet), which the patcher
+    # cannot write today: whatever the failure, no upload is left behind.
+    set_inputs(sample_book, {("b2b", 0): {"status": "Accept"}})
+    with zipfile.ZipFile(sample_book) as original:
+        parts = [(info, original.read(info.filename)) for info in original.infolist()]
+    part = "xl/worksheets/sheet12.xml"  # Change Log
+    with zipfile.ZipFile(sample_book, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in parts:
+            if info.filename == part:
+                text = re.sub(r"<(/?)(?![?])([a-zA-Z])", r"<\1x:\2", data.decode())
+                data = text.replace('xmlns="http', 'xmlns:x="http', 1).encode()
+            out.writestr(info, data)
+    code, _, err = run("-q", "generate", sample_book)
+    if code == 0:  # the patcher learned prefixes (issue 21): the upload and the book then go together
+        assert len(uploads_beside(sample_book)) == 1
+        return
+    assert code in (2, 3) and err.count("\n") == 1 and "no upload file was written" in err
+    assert uploads_beside(sample_book) == []
+
+
+def test_the_change_log_records_the_upload_that_was_written(sample_book: Path, tmp_path: Path) -> None:
+    set_inputs(sample_book, {("b2b", 0): {"status": "Accept"}})
+    target = tmp_path / "up.json"
+    code, _, _ = run("-q", "generate", sample_book, "-o", target)
+    assert code == 0
+    last = FilePort(sample_book).load().log[-1]
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    assert (last.action, last.file, last.sha256) == ("Generate", "up.json", digest)
+
+
+# --- each document once -----------------------------------------------------------------------
+
+
+def test_a_copied_row_whose_document_was_retyped_is_an_error_on_that_row(sample_book: Path) -> None:
+    set_inputs(sample_book, {("b2b", 1): {"status": "Accept"}})
+    copy_row(sample_book, FIRST + 1, FIRST + 4, {column_of("number"): "NEW-77", column_of("txval"): 1234.0})
+    code, out, _ = run("validate", sample_book)
+    assert code == 1
+    assert ("B2B, row 9, Invoice Number: This row is a copy of row 6 with its document typed over: what it would "
+            "send is that row's document (000123)") in out and "(copied-row-retyped)" in out
+    assert "row 6, Invoice Number: This row is a copy" not in out
+    code, _, _ = run("-q", "generate", sample_book)
+    assert code == 1 and uploads_beside(sample_book) == []
+
+
+def test_a_copied_row_in_excel_goes_up_once_and_a_retyped_copy_stops_the_upload(sample_book: Path,
+                                                                             tmp_path: Path) -> None:
+    fake = FakeBook.from_file(sample_book)
+    sheet = fake.sheets["B2B"]
+    for column in range(1, len(B2B.columns) + 1):
+        value = sheet.value_at(FIRST + 1, column)
+        if value is not None:
+            sheet.cells[(FIRST + 4, column)] = value
+    sheet.type_in(FIRST + 1, column_of("status"), "Accept")
+    sheet.type_in(FIRST + 4, column_of("status"), "Accept")
+    target = tmp_path / "up.json"
+    outcome = actions.generate_upload(XlwingsPort(fake), lambda state, moment: target)
+    assert outcome.ok
+    assert [r["inum"] for r in jsonio.loads(target.read_text())["invdata"]["b2b"]] == ["000123"]
+    assert sheet.value_at(FIRST + 4, column_of("sheet_errors")).startswith("WARNING [Invoice Number] The same "
+                                                                          "document is also on row 6")
+
+    target.unlink()
+    sheet.type_in(FIRST + 4, column_of("number"), "NEW-77")
+    outcome = actions.generate_upload(XlwingsPort(fake), lambda state, moment: target)
+    assert not outcome.ok and not target.exists()
+    assert ("ERROR [Invoice Number] This row is a copy of row 6 with its document typed over"
+            in sheet.value_at(FIRST + 4, column_of("sheet_errors")))
+
+
+# --- the GSTIN of the download ---------------------------------------------------------------------
+
+
+def test_open_records_the_gstin_of_the_download(sample_book: Path) -> None:
+    view = FakeBook.from_file(sample_book)
+    home = view.sheets[layout.HOME]
+    assert home.value_at(RECORDED_CELL.row, RECORDED_CELL.column) == home.value_at(GSTIN_CELL.row, GSTIN_CELL.column)
+    assert home.value_at(RECORDED_CELL.row, RECORDED_CELL.column - 1) == "GSTIN of the download"
+
+
+def test_another_clients_gstin_typed_on_home_is_an_error_naming_both(sample_book: Path) -> None:
+    recorded = FilePort(sample_book).load().home.download_gstin
+    set_inputs(sample_book, {("b2b", 0): {"status": "Accept"}})
+    edit_in_place(sample_book, layout.HOME, {(GSTIN_CELL.row, GSTIN_CELL.column): OTHER_CLIENT})
+    code, out, _ = run("generate", sample_book)
+    assert code == 1 and uploads_beside(sample_book) == []
+    assert (f"Home, Recipient GSTIN: Recipient GSTIN {OTHER_CLIENT} is not the GSTIN of the download this workbook "
+            f"was opened from ({recorded})") in out and "(recipient-gstin-not-the-downloads)" in out
+
+
+def test_another_clients_gstin_typed_on_home_in_excel_stops_the_upload(sample_book: Path, tmp_path: Path) -> None:
+    fake = FakeBook.from_file(sample_book)
+    fake.sheets["B2B"].type_in(FIRST, column_of("status"), "Accept")
+    fake.sheets[layout.HOME].type_in(GSTIN_CELL.row, GSTIN_CELL.column, OTHER_CLIENT)
+    target = tmp_path / "up.json"
+    outcome = actions.generate_upload(XlwingsPort(fake), lambda state, moment: target)
+    assert not outcome.ok and not target.exists()
+    assert [p.code for p in outcome.report.errors] == ["recipient-gstin-not-the-downloads"]  # type: ignore[union-attr]
+
+
+def test_a_book_without_the_recorded_gstin_uses_homes_and_says_so(sample_book: Path, tmp_path: Path) -> None:
+    home_gstin = FilePort(sample_book).load().home.gstin
+    edit_in_place(sample_book, layout.HOME, {(RECORDED_CELL.row, RECORDED_CELL.column): None})
+    set_inputs(sample_book, {("b2b", 0): {"status": "Accept"}})
+    target = tmp_path / "up.json"
+    code, out, _ = run("generate", sample_book, "-o", target)
+    assert code == 0
+    assert (f"This workbook did not record the GSTIN of its download; the upload is for the GSTIN on Home, "
+            f"{home_gstin}, now recorded as the workbook's") in out
+    assert jsonio.loads(target.read_text())["rtin"] == home_gstin
+    assert FilePort(sample_book).load().home.download_gstin == home_gstin
+    # From now on, a GSTIN typed over on Home is caught.
+    edit_in_place(sample_book, layout.HOME, {(GSTIN_CELL.row, GSTIN_CELL.column): OTHER_CLIENT})
+    code, out, _ = run("validate", sample_book)
+    assert code == 1 and "(recipient-gstin-not-the-downloads)" in out
+
+
+# --- the check on the built upload -----------------------------------------------------------------
+
+
+def test_generate_refuses_an_upload_that_breaks_its_guarantees(sample_book: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    set_inputs(sample_book, {("b2b", 0): {"status": "Accept"}})
+    real_build = actions.build_upload
+
+    def sends_one_record_twice(entries: Any, gstin: str) -> tuple[dict[str, Any], int]:
+        document, count = real_build(entries, gstin)
+        document["invdata"]["b2b"].append(dict(document["invdata"]["b2b"][0]))
+        return document, count + 1
+
+    monkeypatch.setattr(actions, "build_upload", sends_one_record_twice)
+    code, _, err = run("-q", "generate", sample_book)
+    assert code == 2 and err.count("\n") == 1
+    assert "the upload built from this workbook fails its own check: invdata.b2b[2]: the document is in the " \
+           "upload more than once; no upload file was written" in err
+    assert err.endswith(" [upload-check-failed]\n") and uploads_beside(sample_book) == []
+
+
+def test_the_upload_check_names_each_broken_guarantee(sample_book: Path) -> None:
+    set_inputs(sample_book, {("b2b", 0): {"status": "Accept"}})
+    state = FilePort(sample_book).load()
+    entries, gstin = state.all_entries(), state.home.download_gstin
+    assert gstin
+    document, _ = build_upload(entries, gstin)
+    assert upload_violations(document, entries, gstin) == []
+
+    assert upload_violations({**document, "rtin": OTHER_CLIENT}, entries, gstin) == [
+        f"the upload is for GSTIN {OTHER_CLIENT}, the download for {gstin}"]
+    [sent] = document["invdata"]["b2b"]
+    untouched = next(e for e in state.entries["b2b"][1:])
+    broken = {**document, "invdata": {"b2b": [sent, {**jsonio.loads(jsonio.dumps(untouched.record.raw)),
+                                                     "action": "A", "prev_status": untouched.record.model.action}]}}
+    assert upload_violations(broken, entries, gstin) == [
+        "invdata.b2b[2]: the document's row was not changed since the download"]
+    retyped = {**document, "invdata": {"b2b": [{**sent, "txval": 1}]}}
+    assert upload_violations(retyped, entries, gstin) == ["invdata.b2b[1]: the values sent differ from the download's"]
+    stranger = {**document, "invdata": {"b2b": [{**sent, "inum": "NOT-IN-BOOK"}]}}
+    assert upload_violations(stranger, entries, gstin) == ["invdata.b2b[1]: no row of the workbook holds this document"]
+
+
+def test_an_untouched_book_uploads_nothing(sample_book: Path, tmp_path: Path) -> None:
+    assert upload_of(sample_book, tmp_path)["invdata"] == {}
