@@ -41,12 +41,13 @@ def run_button(body: Callable[[XlwingsPort], actions.Outcome | None], port: Xlwi
         return
     except Exception as error:
         port.book.app.status_bar = False
+        notes = "".join(f"; {note}" for note in getattr(error, "__notes__", ()))  # "no upload file was written"
         explained = explain_os_error(error)  # a full disk, a read-only drive: the user can act on these
         if explained:
-            port.alert(explained, title="ims-xl: cannot do that", critical=True)
+            port.alert(explained + notes, title="ims-xl: cannot do that", critical=True)
             return
         LOG_FILE.write_text(f"{datetime.now():%Y-%m-%d %H:%M:%S}\n{traceback.format_exc()}", encoding="utf-8")
-        port.alert(f"Unexpected error: {type(error).__name__}: {error}\n\nDetails were written to {LOG_FILE}",
+        port.alert(f"Unexpected error: {type(error).__name__}: {error}{notes}\n\nDetails were written to {LOG_FILE}",
                    title="ims-xl: unexpected error", critical=True)
         return
     if outcome is not None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +22,12 @@ def test_a_full_disk_is_one_sentence_not_an_unexpected_error(sample_book: Path, 
     log = tmp_path / "ims-xl-error.log"
     monkeypatch.setattr(macros, "LOG_FILE", log)
 
-    def full(*args: Any, **kwargs: Any) -> None:
+    @contextmanager
+    def full(*args: Any, **kwargs: Any) -> Iterator[Path]:
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "IMS_upload.json"))
+        yield tmp_path  # never reached: the upload cannot even be staged
 
-    monkeypatch.setattr(actions, "write_json_atomically", full)
+    monkeypatch.setattr(actions, "replacing", full)
     fake = FakeBook.from_file(sample_book)
 
     macros.generate_json(port=XlwingsPort(fake))
@@ -31,6 +35,7 @@ def test_a_full_disk_is_one_sentence_not_an_unexpected_error(sample_book: Path, 
     [alert] = fake.app.alerts
     assert alert["title"] == "ims-xl: cannot do that" and alert["mode"] == "critical"
     assert alert["prompt"].startswith(f"{tmp_path / 'IMS_upload.json'}: the disk is full")
+    assert alert["prompt"].endswith("; no upload file was written")
     assert not log.exists()
 
 
