@@ -21,6 +21,7 @@ from ims_xl.core.sections import BY_KEY, FIRST_DATA_ROW
 from ims_xl.core.upload import build_upload, upload_violations
 from ims_xl.excel.xlwings_port import XlwingsPort
 from ims_xl.files.fileport import FilePort
+from tests.conftest import SAMPLE
 from tests.test_cli import run, set_inputs
 from tests.test_decisions import column_of, copy_row, edit_in_place, upload_of
 from tests.xlwings_fake import FakeBook
@@ -260,3 +261,86 @@ def test_the_upload_check_names_each_broken_guarantee(sample_book: Path) -> None
 
 def test_an_untouched_book_uploads_nothing(sample_book: Path, tmp_path: Path) -> None:
     assert upload_of(sample_book, tmp_path)["invdata"] == {}
+
+
+# --- rows the user added under a table -------------------------------------------------------------
+
+
+def add_total_and_note(book: Path) -> None:
+    """"Total" in B12 over =SUBTOTAL(9,F5:F10) in F12, and a note in N14, as a user types them."""
+    edit_in_place(book, "B2B", {(12, 2): "Total", (12, 6): 12345.0, (14, 14): "note: ask the supplier"})
+    with zipfile.ZipFile(book) as original:
+        parts = [(info, original.read(info.filename)) for info in original.infolist()]
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in parts:
+            if info.filename == "xl/worksheets/sheet2.xml":  # B2B
+                data, count = re.subn(rb'(<c r="F12"[^>]*>)(<v>)', rb"\1<f>SUBTOTAL(9,F5:F10)</f>\2", data)
+                assert count == 1
+            out.writestr(info, data)
+
+
+def test_a_total_and_a_note_under_the_table_are_the_users_and_left_alone(sample_book: Path, tmp_path: Path) -> None:
+    add_total_and_note(sample_book)
+    set_inputs(sample_book, {("b2b", 0): {"status": "Accept"}})
+    code, out, err = run("validate", sample_book)
+    assert code == 0 and err.count("error") == 0, out + err
+    assert "Validated 12 records" in out
+    assert [r["inum"] for r in upload_of(sample_book, tmp_path)["invdata"]["b2b"]] == ["SGT/2025/0417"]
+    view = FakeBook.from_file(sample_book).sheets["B2B"]
+    assert (view.value_at(12, 2), view.value_at(12, 6), view.value_at(14, 14)) == (
+        "Total", 12345.0, "note: ask the supplier")
+    with zipfile.ZipFile(sample_book) as archive:
+        assert b"<f>SUBTOTAL(9,F5:F10)</f>" in archive.read("xl/worksheets/sheet2.xml")
+
+
+def test_a_row_typed_as_a_document_on_the_ims_sheet_is_refused_with_what_to_do(sample_book: Path) -> None:
+    edit_in_place(sample_book, "B2B", {(12, column_of("stin")): "27AABCS1429B1ZU",
+                                       (12, column_of("number")): "MY-OWN-1", (12, column_of("status")): "Accept"})
+    before = sample_book.read_bytes()
+    code, _, err = run("-q", "validate", sample_book)
+    assert code == 2 and err.count("\n") == 1 and "sheet B2B, row 12" in err
+    assert "type invoices in the purchase register, not on the IMS sheet; rows come from the portal download" in err
+    assert err.endswith(" [row-without-record]\n") and sample_book.read_bytes() == before
+
+
+def test_a_total_under_the_table_in_excel_is_left_alone(sample_book: Path) -> None:
+    fake = FakeBook.from_file(sample_book)
+    sheet = fake.sheets["B2B"]
+    sheet.type_in(12, 2, "Total")
+    sheet.type_in(12, 6, "=SUBTOTAL(9,F5:F10)")
+    sheet.type_in(14, 14, "note: ask the supplier")
+    outcome = actions.validate_book(XlwingsPort(fake))
+    assert outcome.ok and outcome.report is not None and outcome.report.records == 12
+    assert (sheet.value_at(12, 2), sheet.formulas[(12, 6)], sheet.value_at(14, 14)) == (
+        "Total", "=SUBTOTAL(9,F5:F10)", "note: ask the supplier")
+
+
+# --- portal text with CR LF ------------------------------------------------------------------------
+
+
+def download_with_crlf_remarks(tmp_path: Path) -> Path:
+    document = jsonio.loads(SAMPLE.read_text(encoding="utf-8"))
+    first, second = document["imsDetails"]["b2b"][:2]
+    first.update(remarks="Short supply\r\nof 2 cartons\r", isRemarksBlocked="Y", action="R")
+    second.update(remarks="Rate differs\rcheck PO", action="P")
+    download = tmp_path / "crlf.json"
+    download.write_text(jsonio.dumps(document), encoding="utf-8")
+    return download
+
+
+def test_a_fresh_book_from_remarks_with_cr_lf_has_no_changes_and_no_errors(tmp_path: Path) -> None:
+    book = tmp_path / "crlf.xlsm"
+    code, _, err = run("-q", "open", download_with_crlf_remarks(tmp_path), "-o", book)
+    assert code == 0, err
+    code, out, _ = run("validate", book)
+    assert code == 0 and "no errors" in out, out
+    assert upload_of(book, tmp_path)["invdata"] == {}
+
+
+def test_a_fresh_book_from_remarks_with_cr_lf_in_excel_has_no_changes(tmp_path: Path) -> None:
+    book = tmp_path / "crlf.xlsm"
+    assert run("-q", "open", download_with_crlf_remarks(tmp_path), "-o", book)[0] == 0
+    target = tmp_path / "up.json"
+    outcome = actions.generate_upload(XlwingsPort(FakeBook.from_file(book)), lambda state, moment: target)
+    assert outcome.ok and not outcome.report.errors  # type: ignore[union-attr]
+    assert jsonio.loads(target.read_text())["invdata"] == {}

@@ -162,6 +162,14 @@ def parse_itc(value: Any) -> str | None:
     return code
 
 
+def remarks_text(value: Any) -> str | None:
+    """Remarks as compared and sent: line breaks as LF (the portal may send CR LF, a sheet gives back
+    LF), ends trimmed; blank -> None. A freshly opened book then has no change, whatever the portal sent."""
+    if is_blank(value):
+        return None
+    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip() or None
+
+
 def text_or_none(value: Any) -> str | None:
     if is_blank(value):
         return None

@@ -190,7 +190,8 @@ INPUT_ERRORS: dict[str, str] = {
     "sheet-missing": "a sheet the tool writes into (a section sheet, `xlwings.conf`) was deleted or renamed",
     "unexpected-header": "a section sheet's header was changed, or its columns moved",
     "stray-cell": "a sheet has a value far outside its table (Ctrl+End shows it in Excel)",
-    "row-without-record": "a row's hidden Portal Record is empty: rows can only come from a portal download",
+    "row-without-record": "a row shows a document (a supplier GSTIN or number) but has no hidden Portal Record: "
+                          "rows come from the portal download (a total or a note under a table is left alone)",
     "record-cell-changed": "a row's hidden Portal Record was edited and cannot be read",
     "row-matches-two-records": "a document is on its sheet twice with different hidden records (a sort or copy "
                                "went wrong)",

@@ -174,11 +174,14 @@ def decode_section(section: Section, rows: Iterable[tuple[int, Row]], book: str)
                 astray.append((entry, keys, values))
         batch.clear()
 
+    at = _POSITIONS[section.key]
     for row, cells in rows:
         if not has_content(cells, width):
             continue
         values = [None if cell == "" else cell for cell in cells[:width]]
         values += [None] * (width - len(values))
+        if is_blank(values[at["record"]]) and is_blank(values[at["stin"]]) and is_blank(values[at["number"]]):
+            continue  # no record and no document: a total or a note under the table, the user's own
         batch.append((row, values))
         if len(batch) == _BATCH:
             flush()
@@ -207,8 +210,9 @@ def _hidden_records(section: Section, batch: list[tuple[int, list[Any]]], book: 
     for (row, _), text in zip(batch, texts, strict=True):
         where = f"{book}: sheet {section.sheet}, row {row}"
         if is_blank(text):
-            raise InputError(f"{where}: the hidden 'Portal Record' cell is empty; rows can only come from a "
-                             "portal download (to add a record, refresh from a newer download)",
+            raise InputError(f"{where}: this row shows a document but has no hidden 'Portal Record': type invoices "
+                             "in the purchase register, not on the IMS sheet; rows come from the portal download "
+                             "(a document the supplier uploaded since comes in with 'refresh' from a newer download)",
                              code="row-without-record", file=book, sheet=section.sheet, row=row,
                              field="Portal Record")
         try:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from .amounts import indian_money
-from .book import Entry, Home, is_blank, parse_action, parse_amount, parse_itc
+from .book import Entry, Home, is_blank, parse_action, parse_amount, parse_itc, remarks_text
 from .catalogue import problem
 from .gstin import gstin_problem
 from .problems import Problem, Report
@@ -54,7 +54,7 @@ def decide(entry: Entry, problems: list[Problem] | None = None) -> Decision:
     if decision.readable and decision.action is None:
         found.append(_problem(entry, "missing-status", "status"))
         decision.readable = False
-    decision.remarks = None if is_blank(entry.remarks) else str(entry.remarks).strip()
+    decision.remarks = remarks_text(entry.remarks)
     if section.takes_itc_declaration:
         try:
             decision.itc = parse_itc(entry.itc)
@@ -78,7 +78,7 @@ def is_changed(entry: Entry, decision: Decision) -> bool:
     model = entry.record.model
     if decision.action != model.action:
         return True
-    if decision.remarks != (model.remarks.strip() if model.remarks and model.remarks.strip() else None):
+    if decision.remarks != remarks_text(model.remarks):
         return True
     if entry.section.takes_itc_declaration:
         downloaded_itc = None if model.itc_reduce is None else ("Y" if model.itc_reduce else "N")
