@@ -618,13 +618,17 @@ def test_validate_clears_filters_before_reading(sample_book: Path) -> None:
 def test_a_row_with_no_portal_record_is_one_sentence_from_the_button(sample_book: Path) -> None:
     fake = FakeBook.from_file(sample_book)
     b2b = BY_KEY["b2b"]
-    fake.sheets["B2B"].type_in(FIRST_DATA_ROW + 4, b2b.index("status") + 1, "Accept")  # below the last record
+    row = FIRST_DATA_ROW + 4  # below the last record: an invoice typed in as if on a register
+    fake.sheets["B2B"].type_in(row, b2b.index("stin") + 1, "27AABCS1429B1ZU")
+    fake.sheets["B2B"].type_in(row, b2b.index("number") + 1, "MY-OWN-1")
+    fake.sheets["B2B"].type_in(row, b2b.index("status") + 1, "Accept")
 
     macros.validate_sheet(port=XlwingsPort(fake))
 
     [alert] = fake.app.alerts
     assert alert["mode"] == "critical" and alert["title"] == "ims-xl: cannot do that"
-    assert alert["prompt"].startswith("sample.xlsm: sheet B2B, row 9: the hidden 'Portal Record' cell is empty")
+    assert alert["prompt"].startswith("sample.xlsm: sheet B2B, row 9: this row shows a document but has no hidden "
+                                      "'Portal Record': type invoices in the purchase register, not on the IMS sheet")
     assert fake.count("write") == fake.count("clear") == 0
 
 
