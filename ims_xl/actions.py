@@ -9,7 +9,7 @@ the columns it changed, so the Excel port writes only those.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -28,7 +28,7 @@ from .files.atomic import replacing
 from .files.portal import upload_bytes
 
 if TYPE_CHECKING:
-    from .core.purchases import RegisterEntry
+    from .core.purchases import RegisterEntry, RegisterProblem
 
 ALL_COLUMNS = None  # a save that rewrites every column and the number of rows
 
@@ -243,17 +243,24 @@ def open_error_file(port: WorkbookPort, error_file: PortalFile, source_name: str
 
 def reconcile_book(port: WorkbookPort, register: list[RegisterEntry], register_name: str, *,
                    tolerance: Decimal = Decimal("1.00"), apply: bool = False,
-                   now: datetime | None = None) -> Outcome:
-    from .core.reconcile import reconcile
+                   now: datetime | None = None, problems: Sequence[RegisterProblem] = ()) -> Outcome:
+    """``problems``: register cells that could not be read; their rows are listed on Not in IMS and
+    in the outcome's details, under "Register problems"."""
+    from .core.reconcile import problems_summary, reconcile, register_problem_rows
 
     moment = now or datetime.now()
     state = port.load()
     outcome = reconcile(state, register, tolerance=tolerance, apply=apply)
     message = outcome.summary()
+    details: list[str] = []
+    if problems:
+        message += problems_summary(list(problems))
+        state.not_in_ims += register_problem_rows(problems)
+        details = [f"Register problems ({len(problems):,}):", *(problem.line() for problem in problems)]
     _log(state, moment, "Reconcile", message, register_name)
     fields = {"suggested_action", "match_status", "books_tax", "match_result"} | ({"status"} if apply else set())
     port.save(state, None, frozenset(fields), recon=outcome.by_result())
-    return Outcome(message)
+    return Outcome(message, details=details)
 
 
 # --- Refresh --------------------------------------------------------------------------------

@@ -58,12 +58,11 @@ class _Console:
         for line in lines:  # shown even with -q: the user must know what was not read
             print(f"ims-xl: warning: {line}", file=self.err)
 
-    def details(self, lines: Sequence[str]) -> None:
+    def details(self, lines: Sequence[str], more: str = "see 'Sheet Validation Errors' in the workbook") -> None:
         for line in lines[:_SHOWN_DETAILS]:
             print(f"  {line}", file=self.out)
         if len(lines) > _SHOWN_DETAILS:
-            print(f"  ... and {len(lines) - _SHOWN_DETAILS:,} more (see 'Sheet Validation Errors' in the workbook)",
-                  file=self.out)
+            print(f"  ... and {len(lines) - _SHOWN_DETAILS:,} more ({more})", file=self.out)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -315,9 +314,10 @@ def _cmd_reconcile(args: argparse.Namespace, console: _Console) -> int:
     console.progress(f"Reading {args.register.name}")
     register = read_register_file(args.register)
     outcome = actions.reconcile_book(port, register.entries, args.register.name, tolerance=tolerance,
-                                     apply=args.apply)
+                                     apply=args.apply, problems=register.problems)
     console.say(outcome.message)
     console.details(register.notes())
+    console.details(outcome.details, more="see the Not in IMS sheet")
     return EXIT_OK
 
 

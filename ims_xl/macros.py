@@ -104,8 +104,8 @@ def suggest_actions(port: XlwingsPort | None = None, path: str | None = None, ap
         should_apply = apply if apply is not None else port.confirm(
             "Also set Status from the suggestions, on rows whose Status you have not changed?")
         outcome = actions.reconcile_book(port, register.entries, Path(chosen).name, tolerance=Decimal("1.00"),
-                                         apply=should_apply)
-        outcome.message = "\n".join([outcome.message, *register.notes()])
+                                         apply=should_apply, problems=register.problems)
+        outcome.message = "\n".join([outcome.message, *register.notes(), *outcome.details[:11]])
         return outcome
 
     run_button(body, port)

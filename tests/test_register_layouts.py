@@ -266,7 +266,8 @@ def test_a_gstr2_workbook_is_read_from_its_b2b_and_cdnr_sheets(tmp_path: Path) -
 
 
 def test_a_problem_in_a_gstr2_workbook_names_the_sheet(tmp_path: Path) -> None:
-    with pytest.raises(InputError) as caught:
-        read_register(gstr2_workbook(tmp_path, "31-Feb-2025"))
-    assert str(caught.value) == ("GSTR2.xlsx, sheet cdnr row 5, Document Date: '31-Feb-2025' is not a date "
-                                 "(write dd-mm-yyyy)")
+    register = read_register_file(gstr2_workbook(tmp_path, "31-Feb-2025"))
+    assert [entry.number for entry in register.entries] == ["INV-1"]  # the readable rows are still matched
+    assert [problem.line() for problem in register.problems] == [
+        "GSTR2.xlsx, sheet cdnr row 5, Document Date: '31-Feb-2025' is not a date (write dd-mm-yyyy)"]
+    assert register.problems[0].sheet == "cdnr"

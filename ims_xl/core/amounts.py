@@ -57,6 +57,39 @@ def parse_amount(value: Any) -> Decimal | None:
     return amount
 
 
+# A register's amount as accounting software exports it: "₹ 1,23,456.00", "Rs. 18,000", "18,000.00 Dr".
+_CURRENCY = re.compile(r"^(?:₹|rs\.?|inr)\s*", re.IGNORECASE)
+_SIDE = re.compile(r"\s*(?<![a-z])(cr|dr)\.?$", re.IGNORECASE)
+
+
+def parse_register_amount(value: Any) -> Decimal | None:
+    """A purchase register's amount: what ``parse_amount`` reads, also with a rupee sign or "Rs."
+    in front, spaces around, and a "Dr" or "Cr" after it. Blank -> None; ValueError for the rest.
+
+    The register is the buyer's books: a purchase debits the purchase and input-tax ledgers, so
+    "Dr" is the document's own amount and "Cr" the reverse side, read as negative (as a minus sign
+    would be). A credit note booked with "Cr" amounts therefore matches its IMS credit note the
+    way one booked with negative amounts does (``core.reconcile``).
+    """
+    if not isinstance(value, str):
+        return parse_amount(value)
+    text = value.replace("\u00a0", " ").replace("\u202f", " ").strip()  # exports pad with no-break spaces
+    side = _SIDE.search(text)
+    if side:
+        text = text[:side.start()].strip()
+    bare = _CURRENCY.sub("", text).strip()
+    if (side or bare != text) and not bare:  # "Cr" or "₹" with no number
+        raise ValueError(f"{value!r} is not an amount")
+    text = bare
+    try:
+        amount = parse_amount(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an amount") from None
+    if amount is not None and side and side.group(1).lower() == "cr" and not amount.is_zero():
+        amount = -amount
+    return amount
+
+
 def indian_money(amount: Decimal | int | float) -> str:
     """An amount in rupees with two decimals and Indian digit grouping: ``1,71,24,417.99``.
 

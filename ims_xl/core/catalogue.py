@@ -203,7 +203,8 @@ INPUT_ERRORS: dict[str, str] = {
     "not-a-csv": "the register is not a CSV file that can be read (an Excel file renamed .csv?)",
     "empty-register": "the register has no header row",
     "missing-columns": "the register lacks a column the matching needs (GSTIN, number, date, amounts)",
-    "bad-register-value": "a register cell cannot be read (a date, an amount, a GSTIN)",
+    "bad-register-value": "no register row can be read (each has a date, amount or GSTIN that is not one); "
+                          "with some readable rows the bad cells are listed instead (Register problems)",
 }
 
 

@@ -59,3 +59,21 @@ def normalise_number(text: str) -> str:
     because a match also needs the same supplier, document type and financial year.
     """
     return _NOT_SIGNIFICANT.sub("", str(text).upper())
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterProblem:
+    """A register cell that could not be read. Its row is left out of the matching; the others are
+    matched, and every problem is listed at once (the command's output and the Not in IMS sheet).
+    Readers append to one list of these, whatever the cause (a bad value, a formula with no value)."""
+
+    where: str  # the file, and the sheet when a workbook holds several registers: "register.xlsx, sheet b2b"
+    row: int  # 1-based, as the spreadsheet shows it
+    column: str  # the register column, as the template names it: "IGST", "Document Date"
+    reason: str  # "'18 rupees' is not an amount"
+    sheet: str | None = None  # the workbook's sheet; None for a CSV
+    supplier_gstin: str = ""  # as written, when readable: to find the row on the Not in IMS sheet
+    number: str = ""
+
+    def line(self) -> str:
+        return f"{self.where} row {self.row}, {self.column}: {self.reason}"

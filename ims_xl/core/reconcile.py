@@ -23,7 +23,7 @@ from .amounts import indian_money
 from .book import BookState, Entry, parse_action
 from .layout import AMOUNTS_DIFFER, DATE_DIFFERS, MATCHED, NOT_IN_REGISTER, RECON_RESULTS
 from .layout import NOT_IN_IMS_RESULT as NOT_IN_IMS
-from .purchases import Amounts, RegisterEntry, normalise_number
+from .purchases import Amounts, RegisterEntry, RegisterProblem, normalise_number
 from .register_groups import group_register
 from .sections import ACTION_LABELS
 
@@ -358,3 +358,24 @@ def _apply_suggestion(entry: Entry) -> bool:
         return False
     entry.status = entry.suggested_action
     return True
+
+
+NOT_READ_MARK = "Not read: "  # a Follow-up starting so is a register problem, not a document to ask for
+
+
+def register_problem_rows(problems: Iterable[RegisterProblem]) -> list[dict[str, Any]]:
+    """Rows of ``layout.NOT_IN_IMS_TABLE`` for register rows that could not be read: what is
+    readable of the row, its number, and what to fix. They follow the documents not in IMS."""
+    return [{
+        "stin": problem.supplier_gstin or None, "number": problem.number or None, "date": None,
+        "document_type": None, "txval": None, "iamt": None, "camt": None, "samt": None, "cess": None,
+        "register_row": problem.row,
+        "follow_up": f"{NOT_READ_MARK}{problem.line()}; fix the register and reconcile again",
+    } for problem in problems]
+
+
+def problems_summary(problems: list[RegisterProblem]) -> str:
+    """The sentence added to the reconciliation's: how many register rows were left out."""
+    rows = len({(problem.where, problem.row) for problem in problems})
+    return (f"; {_plural(rows, 'register row')} not read ({_plural(len(problems), 'problem')}, listed on the "
+            "Not in IMS sheet)")

@@ -1,18 +1,21 @@
 """The purchase register file: reading it for reconciliation, and its blank template.
 
-The register is a ``.csv`` (UTF-8, with or without a byte-order mark) or an Excel workbook (the
-first sheet). Headers are found by name, ignoring case, spaces, punctuation and a trailing
+The register is a ``.csv`` (UTF-8 with or without a byte-order mark, the Windows code page, or
+UTF-16 with its mark), Excel's "Unicode Text" ``.txt`` (tab-separated UTF-16), or an Excel workbook
+(the first sheet). Headers are found by name, ignoring case, spaces, punctuation and a trailing
 "Paid"/"Amount"/"(Rs.)", so the exports of Tally (purchase register, GSTR-2), GSTN's GSTR-2 offline
 template (b2b, cdnr) and Busy are read as they come (``LAYOUTS``; README "Purchase register").
 Title rows above the header, blank rows and total rows are skipped; reverse-charge rows too (they
-never reach IMS). Every failure is an ``InputError`` with one line naming the file, the row and
-the column.
+never reach IMS). A file that cannot be used is an ``InputError`` with one line; a cell that cannot
+be read is a ``RegisterProblem`` naming the row and the column: every one is reported, its row left
+out, the other rows matched.
 
 ``python -m ims_xl.files.register`` rewrites the shipped blank template, templates/purchase_register.xlsx.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
 import io
@@ -27,14 +30,16 @@ from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-from ..core.book import is_blank, parse_amount
+from ..core.amounts import parse_register_amount
+from ..core.book import is_blank
 from ..core.problems import InputError
-from ..core.purchases import RegisterEntry
+from ..core.purchases import RegisterEntry, RegisterProblem
 
 TEMPLATE_CREATED = datetime(2026, 1, 1)  # fixed, so the shipped template's bytes never change
 TEMPLATE_SHEET = "Purchase Register"
 _HEADER_SEARCH_ROWS = 20  # exports often put a title and a period above the header row
 _EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+_TEXT_SUFFIXES = (".csv", ".txt")  # .txt: Excel's "Unicode Text" (tab-separated UTF-16)
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,8 @@ class RegisterFile:
     total_rows: list[int] = field(default_factory=list)  # 1-based rows skipped as totals
     reverse_charge_rows: list[int] = field(default_factory=list)
     sheets: list[RegisterFile] = field(default_factory=list)  # each sheet read, when more than one
+    # Cells that could not be read: their rows are left out, the others matched (see RegisterProblem).
+    problems: list[RegisterProblem] = field(default_factory=list)
 
     def notes(self) -> list[str]:
         """One line per thing the user should know about the reading, for the console or a message."""
@@ -176,8 +183,24 @@ def read_register_file(path: str | os.PathLike[str]) -> RegisterFile:
     file = Path(path)
     parts = [_read_sheet(rows, name, _Place(file.name, sheet)) for name, sheet, rows in _read_sheets(file)]
     if len(parts) == 1:
-        return parts[0]
-    return RegisterFile(file.name, [entry for part in parts for entry in part.entries], sheets=parts)
+        register = parts[0]
+    else:
+        register = RegisterFile(file.name, [entry for part in parts for entry in part.entries], sheets=parts,
+                                problems=[problem for part in parts for problem in part.problems])
+    refuse_unreadable(register)
+    return register
+
+
+def refuse_unreadable(register: RegisterFile) -> None:
+    """A register none of whose rows could be read is refused, naming the first problem: there is
+    nothing to match, and the user has a file to fix."""
+    if register.entries or not register.problems:
+        return
+    first = register.problems[0]
+    more = len(register.problems) - 1
+    extra = f" (and {more:,} more problem{'s' if more != 1 else ''}; no row could be read)" if more else ""
+    raise InputError(f"{first.line()}{extra}", code="bad-register-value", file=register.name, sheet=first.sheet,
+                     row=first.row, field=first.column)
 
 
 @dataclass(frozen=True)
@@ -203,7 +226,9 @@ def _read_sheet(rows: list[list[Any]], name: str, place: _Place) -> RegisterFile
         if _text(values.get("reverse_charge") or "").lower() in _YES:
             result.reverse_charge_rows.append(index + 1)
             continue
-        result.entries.append(_entry(values, f"{name} row {index + 1}", index + 1, place))
+        entry = _entry(values, name, index + 1, place, result.problems)
+        if entry is not None:
+            result.entries.append(entry)
     return result
 
 
@@ -223,13 +248,13 @@ def _layout_of(header: Sequence[Any]) -> str | None:
 def _read_sheets(file: Path) -> list[tuple[str, str | None, list[list[Any]]]]:
     """(name for messages, sheet name or None for a CSV, rows) of each sheet to read."""
     suffix = file.suffix.lower()
-    if suffix not in (".csv", *_EXCEL_SUFFIXES):
-        raise InputError(f"{file.name}: expected a purchase register as .csv or .xlsx",
-                         code="wrong-file-type", file=file.name)
+    if suffix not in (*_TEXT_SUFFIXES, *_EXCEL_SUFFIXES):
+        raise InputError(f"{file.name}: expected a purchase register as .csv, .txt (Excel's \"Unicode Text\") or "
+                         ".xlsx", code="wrong-file-type", file=file.name)
     if not file.is_file():
         raise InputError(f"{file}: no such file", code="no-such-file", file=file)
     try:
-        return [(file.name, None, _csv_rows(file.read_bytes()))] if suffix == ".csv" else _excel_sheets(file)
+        return [(file.name, None, _csv_rows(file.read_bytes()))] if suffix in _TEXT_SUFFIXES else _excel_sheets(file)
     except OSError as error:
         raise InputError(f"{file}: cannot be read ({error.strerror})", code="cannot-read-file", file=file) from None
     except csv.Error as error:
@@ -240,14 +265,23 @@ def _read_sheets(file: Path) -> list[tuple[str, str | None, list[list[Any]]]]:
 
 
 def _csv_rows(data: bytes) -> list[list[Any]]:
-    if data.startswith(b"PK\x03\x04") or b"\x00" in data:
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        # Excel's "Unicode Text" and Notepad's "Unicode": UTF-16 with its mark, Excel's tab-separated.
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise csv.Error("the UTF-16 text is damaged") from None
+    elif data.startswith(b"PK\x03\x04") or b"\x00" in data:
         raise csv.Error("binary content; if it is an Excel workbook, save it as .xlsx")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel's "CSV (Comma delimited)" saves in the Windows code page, not UTF-8.
-        text = data.decode("cp1252", errors="replace")
-    return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            # Excel's "CSV (Comma delimited)" saves in the Windows code page, not UTF-8.
+            text = data.decode("cp1252", errors="replace")
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
 
 
 def _excel_sheets(file: Path) -> list[tuple[str, str | None, list[list[Any]]]]:
@@ -321,27 +355,37 @@ def _find_header(rows: list[list[Any]], name: str, place: _Place) -> tuple[int, 
                      code="missing-columns", file=place.file, sheet=place.sheet, row=best + 1)
 
 
-def _entry(values: dict[str, Any], where: str, row: int, place: _Place) -> RegisterEntry:
+def _entry(values: dict[str, Any], name: str, row: int, place: _Place,
+           problems: list[RegisterProblem]) -> RegisterEntry | None:
+    """The row's entry; None, with a problem for each cell that cannot be read, when it has any."""
+    found: list[RegisterProblem] = []
+
     def read(field: str, parse: Callable[[Any], Any]) -> Any:
         try:
             return parse(values.get(field))
         except ValueError as error:
-            raise InputError(f"{where}, {_header_of(field)}: {error}", code="bad-register-value", file=place.file,
-                             sheet=place.sheet, row=row, field=_header_of(field)) from None
+            found.append(RegisterProblem(name, row, _header_of(field), str(error), place.sheet,
+                                         _raw_text(values.get("supplier_gstin")), _raw_text(values.get("number"))))
+            return None
 
     money = {field: read(field, _amount) for field in _MONEY_FIELDS}
-    return RegisterEntry(
-        supplier_gstin=read("supplier_gstin", _gstin),
-        number=read("number", _document_number),
-        date=read("date", _date),
-        document_type=read("document_type", _document_type),
-        source_row=row,
-        **money,
-    )
+    parsed = {"supplier_gstin": read("supplier_gstin", _gstin), "number": read("number", _document_number),
+              "date": read("date", _date), "document_type": read("document_type", _document_type)}
+    if found:
+        problems.extend(sorted(found, key=lambda problem: _FIELD_ORDER[problem.column]))
+        return None
+    return RegisterEntry(source_row=row, **parsed, **money)
+
+
+def _raw_text(value: Any) -> str:
+    return "" if is_blank(value) else _text(value)
 
 
 def _header_of(field: str) -> str:
     return next(column.header for column in _READ_COLUMNS if column.field == field)
+
+
+_FIELD_ORDER = {column.header: position for position, column in enumerate(_READ_COLUMNS)}  # problems left to right
 
 
 # --- cells ------------------------------------------------------------------------------------
@@ -422,7 +466,7 @@ _ZERO = Decimal(0)
 
 def _amount(value: Any) -> Decimal:
     try:
-        amount = parse_amount(value)
+        amount = parse_register_amount(value)
     except ValueError:
         raise ValueError(f"{_shown(value)} is not an amount") from None
     if amount is None or amount == 0:

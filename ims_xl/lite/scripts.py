@@ -155,9 +155,11 @@ def suggest_actions(book: Any, folder: str | Path = DATA_FOLDER, *, port: LitePo
                     ) -> actions.Outcome | None:
     """Reconcile with the purchase register: suggestions only (Lite cannot ask whether to set Status)."""
     def body(port: LitePort) -> actions.Outcome:
-        from ..files.register import read_register  # python-calamine, for .xlsx registers
+        from ..files.register import read_register_file  # python-calamine, for .xlsx registers
 
         path = find_register(port, Path(folder))
-        return actions.reconcile_book(port, read_register(path), path.name, tolerance=Decimal("1.00"))
+        register = read_register_file(path)
+        return actions.reconcile_book(port, register.entries, path.name, tolerance=Decimal("1.00"),
+                                      problems=register.problems)
 
     return run_button(book, body, port=port)
