@@ -41,7 +41,7 @@ def changed_copy(tmp_path: Path, replacements: dict[str, str]) -> Path:
 
 def test_a_column_on_not_in_ims_and_a_line_in_a_home_table_are_one_line_each(tmp_path: Path) -> None:
     code = changed_copy(tmp_path, {
-        '                             Column("follow_up", "Follow-up", Kind.TEXT, 40),':
+        '                             Column("row_kind", "Kind of Row", Kind.TEXT, 22),':
             '                             Column("checked_by", "Checked By", Kind.TEXT, 14),',
         '    NOT_IN_IMS_RESULT,': '    "Not checked",',
     })

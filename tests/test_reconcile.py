@@ -277,6 +277,13 @@ def test_a_document_twice_in_the_register_and_not_in_ims_is_followed_up_once() -
     ]
 
 
+def test_not_in_ims_rows_say_their_kind_in_a_column_of_their_own() -> None:
+    state = book()
+    reconcile(state, [line("INV1", row=5), line("INV/1", date(2024, 6, 16), row=9)])
+    assert [(row["register_row"], row["row_kind"]) for row in state.not_in_ims] == [
+        (5, "Missing from IMS"), (9, "Duplicate in register")]
+
+
 def test_duplicates_on_both_sides_pair_by_closest_amounts() -> None:
     low, high = ims("INV1", iamt="100.00"), ims("INV1", iamt="900.00")
     state = book(low, high)
@@ -383,7 +390,7 @@ def test_register_lines_without_an_ims_record_fill_the_not_in_ims_sheet() -> Non
     assert [list(row.values()) for row in state.not_in_ims] == [[
         OTHER_SUPPLIER, "000045", date(2024, 7, 1), "Debit Note",
         Decimal("500.00"), Decimal("0"), Decimal("45.00"), Decimal("45.00"), Decimal("1.50"),
-        8, "Not uploaded by the supplier: follow up",
+        8, "Not uploaded by the supplier: follow up", "Missing from IMS",
     ]]
     assert list(state.not_in_ims[0]) == [column.field for column in layout.NOT_IN_IMS_TABLE.columns]
 

@@ -57,7 +57,7 @@ def test_a_multi_rate_document_missing_from_ims_is_one_follow_up_with_summed_amo
     assert [list(row.values()) for row in state.not_in_ims] == [[
         SUPPLIER, "X1", date(2024, 6, 15), "Invoice",
         Decimal("300.00"), Decimal("41.00"), Decimal("0"), Decimal("0"), Decimal("1.00"),
-        7, "Not uploaded by the supplier: follow up (2 register rows: 7, 8)",
+        7, "Not uploaded by the supplier: follow up (2 register rows: 7, 8)", "Missing from IMS",
     ]]
 
 

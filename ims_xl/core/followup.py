@@ -16,7 +16,7 @@ from typing import Any
 from .amounts import indian_money
 from .book import BookState, Entry, is_blank, parse_amount, text_or_none
 from .layout import AMOUNTS_DIFFER as _AMOUNTS_DIFFER
-from .reconcile import FOLLOW_UP_SUPPLIER
+from .layout import DUPLICATE_IN_REGISTER
 from .sections import SECTIONS
 from .summary import current_action, entry_tax
 
@@ -33,7 +33,6 @@ _SHEET_OF_TYPE = {section.document_type: section.sheet for section in SECTIONS i
                   and section.key != "ecom"}
 _ZERO = Decimal(0)
 _EXCEL_EPOCH = date(1899, 12, 30)
-_NOT_UPLOADED_MARK = FOLLOW_UP_SUPPLIER.split(":")[0]
 
 
 @dataclass(frozen=True)
@@ -137,9 +136,9 @@ def _ims_document(entry: Entry) -> FollowUpDocument | None:
 def _register_document(row: dict[str, Any], names: dict[str, str]) -> FollowUpDocument | None:
     """A "Not in IMS" row (fields of layout.NOT_IN_IMS_TABLE); None for duplicates and blank rows."""
     gstin, number, day, document_type = row.get("stin"), row.get("number"), row.get("date"), row.get("document_type")
-    # Reconciliation marks the register's own copy "Not uploaded by the supplier: follow up"; a
-    # second copy of the same document says "Duplicate of register row N" and is not asked for twice.
-    if is_blank(gstin) or is_blank(number) or not str(row.get("follow_up") or "").startswith(_NOT_UPLOADED_MARK):
+    # A second copy of the same document in the register is not asked for twice. (A book reconciled
+    # before "Kind of Row" existed has none: its rows are all asked for until the next reconciliation.)
+    if is_blank(gstin) or is_blank(number) or row.get("row_kind") == DUPLICATE_IN_REGISTER:
         return None
     books = sum((_amount(row.get(head)) for head in ("iamt", "camt", "samt", "cess")), _ZERO)
     kind_of_document = str(document_type or "Invoice").strip() or "Invoice"

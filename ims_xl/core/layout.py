@@ -118,7 +118,10 @@ NOT_IN_IMS_TABLE = Table(NOT_IN_IMS, "Register entries with no IMS record: the s
                              Column("cess", "Cess", Kind.MONEY, 14),
                              Column("register_row", "Register Row", Kind.COUNT, 12),
                              Column("follow_up", "Follow-up", Kind.TEXT, 40),
+                             Column("row_kind", "Kind of Row", Kind.TEXT, 22),
                          ))
+# "Kind of Row" on Not in IMS: the register's own copy of a document IMS lacks, or a second copy of it.
+MISSING_FROM_IMS, DUPLICATE_IN_REGISTER = "Missing from IMS", "Duplicate in register"
 REMOVED_TABLE = Table(REMOVED, "Records gone from the newer download, kept with your inputs", AUX_HEADER_ROW, (
     Column("sheet", "Sheet", Kind.TEXT, 12),
     Column("stin", "GSTIN of Supplier", Kind.TEXT, 20),

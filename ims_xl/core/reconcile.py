@@ -21,7 +21,15 @@ from typing import Any, NamedTuple
 
 from .amounts import indian_money
 from .book import BookState, Entry, parse_action
-from .layout import AMOUNTS_DIFFER, DATE_DIFFERS, MATCHED, NOT_IN_REGISTER, RECON_RESULTS
+from .layout import (
+    AMOUNTS_DIFFER,
+    DATE_DIFFERS,
+    DUPLICATE_IN_REGISTER,
+    MATCHED,
+    MISSING_FROM_IMS,
+    NOT_IN_REGISTER,
+    RECON_RESULTS,
+)
 from .layout import NOT_IN_IMS_RESULT as NOT_IN_IMS
 from .purchases import Amounts, RegisterEntry, RegisterProblem, normalise_number
 from .register_groups import group_register
@@ -323,22 +331,22 @@ def _not_in_ims_rows(
     register: list[RegisterEntry], line_groups: dict[Key, list[int]], used: set[int]
 ) -> list[dict[str, Any]]:
     """Rows of ``layout.NOT_IN_IMS_TABLE`` for the register lines no IMS record matched."""
-    follow_up: dict[int, str] = {}
+    follow_up: dict[int, tuple[str, str]] = {}
     for ids in line_groups.values():
         # The register's own copy of the document: the matched line, else the first one.
         kept = next((j for j in ids if j in used), ids[0])
         for j in ids:
             if j not in used:
-                follow_up[j] = (FOLLOW_UP_SUPPLIER + _rows_note(register[j]) if j == kept
-                                else f"Duplicate of register row {register[kept].source_row}")
-    return [_not_in_ims_row(register[j], follow_up[j]) for j in sorted(follow_up)]
+                follow_up[j] = ((FOLLOW_UP_SUPPLIER + _rows_note(register[j]), MISSING_FROM_IMS) if j == kept
+                                else (f"Duplicate of register row {register[kept].source_row}", DUPLICATE_IN_REGISTER))
+    return [_not_in_ims_row(register[j], *follow_up[j]) for j in sorted(follow_up)]
 
 
-def _not_in_ims_row(line: RegisterEntry, follow_up: str) -> dict[str, Any]:
+def _not_in_ims_row(line: RegisterEntry, follow_up: str, row_kind: str) -> dict[str, Any]:
     return {
         "stin": line.supplier_gstin, "number": line.number, "date": line.date, "document_type": line.document_type,
         "txval": line.taxable, "iamt": line.igst, "camt": line.cgst, "samt": line.sgst, "cess": line.cess,
-        "register_row": line.source_row, "follow_up": follow_up,
+        "register_row": line.source_row, "follow_up": follow_up, "row_kind": row_kind,
     }
 
 
