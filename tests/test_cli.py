@@ -246,8 +246,9 @@ def test_a_document_named_twice_by_the_portal_shows_its_error_once(sample_book: 
 def test_a_record_added_from_the_error_file_shows_the_portal_code_once(sample_book: Path, tmp_path: Path) -> None:
     details = jsonio.loads(SAMPLE.read_text())["imsDetails"]
     extra = dict(details["b2b"][0], inum="NEW-1", error_cd="IMSSAV0012", error_msg="Already actioned")
+    known = dict(details["b2b"][1], error_msg="Invoice edited by supplier")  # one of the book's: it is this book's file
     error_file = tmp_path / "error.json"
-    error_file.write_text(jsonio.dumps({"imsDetailsErr": {"b2b": [extra]}}))
+    error_file.write_text(jsonio.dumps({"imsDetailsErr": {"b2b": [known, extra]}}))
     assert run("-q", "errors", error_file, sample_book)[0] == 0
     assert cell_texts(sample_book, "B2B", "GST Portal Validation Errors")[-1] == "IMSSAV0012: Already actioned"
 

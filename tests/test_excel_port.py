@@ -309,7 +309,9 @@ def test_error_file_lands_on_the_rows_it_names(adapter: Adapter, tmp_path: Path,
                                    "the workbook")
         assert column(view, "B2B-DN", "number", 3) == ["DN/25/014", "DN/25/099", None]
         assert column(view, "B2B-DN", "portal_errors", 2) == [None, "Not found"]
-        assert cell(view, "B2B-DN", FIRST_DATA_ROW + 1, "refresh_note") == "Added from the portal's error file"
+        assert cell(view, "B2B-DN", FIRST_DATA_ROW + 1, "refresh_note") == (
+            "Added from the portal's error file: choose its Status (not counted in the ITC figures until then)")
+        assert cell(view, "B2B-DN", FIRST_DATA_ROW + 1, "status") is None
     else:
         assert outcome.message == "Marked 1 row with GST portal errors"
         assert column(view, "B2B-DN", "number", 2) == ["DN/25/014", None]

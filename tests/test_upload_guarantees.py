@@ -17,10 +17,12 @@ import pytest
 from ims_xl import actions
 from ims_xl.core import jsonio, layout
 from ims_xl.core.gstin import with_check_character
+from ims_xl.core.problems import InputError
 from ims_xl.core.sections import BY_KEY, FIRST_DATA_ROW
 from ims_xl.core.upload import build_upload, upload_violations
 from ims_xl.excel.xlwings_port import XlwingsPort
 from ims_xl.files.fileport import FilePort
+from ims_xl.files.portal import read_portal_file
 from tests.conftest import SAMPLE
 from tests.test_cli import run, set_inputs
 from tests.test_decisions import column_of, copy_row, edit_in_place, upload_of
@@ -344,3 +346,70 @@ def test_a_fresh_book_from_remarks_with_cr_lf_in_excel_has_no_changes(tmp_path: 
     outcome = actions.generate_upload(XlwingsPort(FakeBook.from_file(book)), lambda state, moment: target)
     assert outcome.ok and not outcome.report.errors  # type: ignore[union-attr]
     assert jsonio.loads(target.read_text())["invdata"] == {}
+
+
+# --- error files ------------------------------------------------------------------------------------
+
+
+def itc_of(book: Path) -> dict[str, Any]:
+    code, out, _ = run("-q", "summary", book, "--json")
+    assert code == 0
+    return dict(jsonio.loads(out)["itc"])
+
+
+def other_clients_error_file(tmp_path: Path) -> Path:
+    """Another client's error file, without a GSTIN: the same shape, none of its documents in the book."""
+    details = jsonio.loads(SAMPLE.read_text(encoding="utf-8"))["imsDetails"]
+    records = [dict(record, stin=with_check_character("24AAFFP6265R1Z"), inum=f"OTHER-{n}", action="A",
+                    error_msg="Invoice edited by supplier") for n, record in enumerate(details["b2b"])]
+    path = tmp_path / "other-error.json"
+    path.write_text(jsonio.dumps({"imsDetailsErr": {"b2b": records}}), encoding="utf-8")
+    return path
+
+
+def test_an_error_file_none_of_whose_records_are_in_the_book_is_refused(sample_book: Path, tmp_path: Path) -> None:
+    before = sample_book.read_bytes()
+    code, _, err = run("-q", "errors", other_clients_error_file(tmp_path), sample_book)
+    assert code == 2 and err.count("\n") == 1
+    assert "none of the error file's 4 records are in this workbook" in err
+    assert err.endswith(" [not-this-workbooks-error-file]\n") and sample_book.read_bytes() == before
+
+
+def test_an_error_report_naming_no_document_of_the_book_is_refused(sample_book: Path, tmp_path: Path) -> None:
+    path = tmp_path / "status.json"
+    path.write_text(jsonio.dumps({"status_cd": "ER", "error_report": {"b2b": [
+        {"stin": "24AAFFP6265R1ZK", "error_cd": "IMSSAV0054", "error_msg": "x", "inv": [{"inum": "OTHER-1"}]}]}}))
+    before = sample_book.read_bytes()
+    code, _, err = run("-q", "errors", path, sample_book)
+    assert code == 2 and err.endswith(" [not-this-workbooks-error-file]\n") and sample_book.read_bytes() == before
+
+
+def test_another_clients_error_file_in_excel_changes_nothing(sample_book: Path, tmp_path: Path) -> None:
+    fake = FakeBook.from_file(sample_book)
+    path = other_clients_error_file(tmp_path)
+    with pytest.raises(InputError) as refused:
+        actions.open_error_file(XlwingsPort(fake), read_portal_file(path), path.name)
+    assert refused.value.code == "not-this-workbooks-error-file"
+    assert fake.count("write") == 0
+
+
+def test_records_added_from_an_error_file_count_in_no_itc_until_decided(sample_book: Path, tmp_path: Path) -> None:
+    details = jsonio.loads(SAMPLE.read_text(encoding="utf-8"))["imsDetails"]
+    known = dict(details["b2b"][1], error_msg="Invoice edited by supplier")
+    added = dict(details["b2b"][0], inum="NEW-1", action="A", error_cd="IMSSAV0012", error_msg="Already actioned")
+    path = tmp_path / "error.json"
+    path.write_text(jsonio.dumps({"imsDetailsErr": {"b2b": [known, added]}}), encoding="utf-8")
+    itc_before = itc_of(sample_book)
+
+    code, out, _ = run("-q", "errors", path, sample_book)
+    assert code == 0 and "added 1 records" in out
+    assert itc_of(sample_book) == itc_before
+    [row] = [e for e in FilePort(sample_book).load().entries["b2b"] if e.record.number == "NEW-1"]
+    assert row.status is None and row.refresh_note.startswith("Added from the portal's error file")
+    code, out, _ = run("validate", sample_book)
+    assert code == 1 and f"B2B, row {row.row}, Status: Status is empty" in out
+
+    set_inputs(sample_book, {("b2b", len(FilePort(sample_book).load().entries["b2b"]) - 1): {"status": "Accept"}})
+    assert itc_of(sample_book) != itc_before  # decided: now it counts
+    sent = [r for r in upload_of(sample_book, tmp_path)["invdata"]["b2b"] if r["inum"] == "NEW-1"]
+    assert [(r["action"], r["prev_status"]) for r in sent] == [("A", "N")]  # the portal still has it undecided

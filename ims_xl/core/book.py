@@ -103,6 +103,16 @@ class BookState:
         return missing
 
 
+# The Refresh Notes of a row an error file added (a record the book did not hold): its Status starts
+# empty, and until the user chooses one the row counts in no ITC figure (it may be another client's).
+ADDED_FROM_ERROR_FILE = "Added from the portal's error file"
+
+
+def awaiting_decision(entry: Entry) -> bool:
+    """A row an error file added whose Status the user has not chosen yet."""
+    return entry.refresh_note.startswith(ADDED_FROM_ERROR_FILE) and is_blank(entry.status)
+
+
 def entry_from_record(record: Record) -> Entry:
     """A new row for a downloaded record: the inputs start as the portal has them."""
     model = record.model

@@ -182,6 +182,8 @@ INPUT_ERRORS: dict[str, str] = {
     "implausible-amount": "an amount has more than 13 digits before the decimal point",
     "wrong-kind-of-file": "an error file or upload given where a download is needed, or the other way round",
     "gstin-mismatch": "the portal file is for another GSTIN than the workbook (or than `--gstin`)",
+    "not-this-workbooks-error-file": "none of the error file's records is in the workbook (another client's or "
+                                     "another period's error file)",
     "not-an-error-file": "the file given as an error file carries no error messages (is it the download?)",
     # Workbooks
     "not-a-workbook": "the file is not an Excel workbook that can be read (damaged, or another format)",

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import render
-from .book import BookState, Entry, entry_from_record
+from .book import ADDED_FROM_ERROR_FILE, BookState, Entry, entry_from_record
 from .catalogue import problem
 from .problems import InputError, Problem
-from .records import PortalFile, json_type_name
+from .records import PortalFile, Record, json_type_name, make_record
 from .sections import section_for_error_key
 
 
@@ -23,6 +23,7 @@ from .sections import section_for_error_key
 class ErrorFileOutcome:
     marked: int = 0  # rows that now show a portal error
     added: int = 0  # records of the error file that were not in the book
+    matched: int = 0  # records (or error-report documents) of the error file found in the book
     unmatched: list[str] = field(default_factory=list)  # error-report entries with no row
 
     def summary(self) -> str:
@@ -48,8 +49,10 @@ def apply_error_file(state: BookState, error_file: PortalFile, name: str) -> Err
     found = _Found()
     if error_file.error_report is not None:
         _apply_error_report(state, error_file.error_report, outcome, found, name)
+        if outcome.unmatched and not outcome.matched:
+            _refuse_as_not_this_workbooks(name, len(outcome.unmatched))
     else:
-        _apply_error_records(state, error_file, outcome, found)
+        _apply_error_records(state, error_file, outcome, found, name)
     for entry in state.all_entries():
         entry.portal_errors = render.portal_cell(found.problems.get(id(entry), ()))
     return outcome
@@ -73,7 +76,7 @@ def _portal_error(entry_sheet: str, error_code: Any, message: Any) -> Problem:
 
 
 def _apply_error_records(state: BookState, error_file: PortalFile, outcome: ErrorFileOutcome,
-                         found: _Found) -> None:
+                         found: _Found, name: str) -> None:
     rows = {entry.record.identity: entry for entry in state.all_entries()}
     for record in error_file.records:
         model = record.model
@@ -82,13 +85,33 @@ def _apply_error_records(state: BookState, error_file: PortalFile, outcome: Erro
         portal_error = _portal_error(record.section.sheet, model.error_cd, model.error_msg)
         entry = rows.get(record.identity)
         if entry is None:
-            entry = entry_from_record(record)
-            entry.refresh_note = "Added from the portal's error file"
+            entry = _added_entry(record, name)
             state.entries[record.section.key].append(entry)
             rows[record.identity] = entry
             outcome.added += 1
+        else:
+            outcome.matched += 1
         found.add(entry, portal_error)
         outcome.marked += 1
+    if not outcome.matched:
+        _refuse_as_not_this_workbooks(name, outcome.marked)
+
+
+def _added_entry(record: Record, name: str) -> Entry:
+    """A row for an error-file record the book did not hold. The record is the rejected upload's, so
+    the portal still has it at its previous status; the row's Status starts empty for the user to choose."""
+    previous = record.raw.get("prev_status")
+    raw = {**record.raw, "action": previous if previous in ("N", "A", "R", "P") else "N"}
+    entry = entry_from_record(make_record(record.section, raw, f"{name}: {record.describe()}", file=name))
+    entry.status = None
+    entry.refresh_note = f"{ADDED_FROM_ERROR_FILE}: choose its Status (not counted in the ITC figures until then)"
+    return entry
+
+
+def _refuse_as_not_this_workbooks(name: str, records: int) -> None:
+    raise InputError(f"{name}: none of the error file's {records:,} {'record is' if records == 1 else 'records are'} "
+                     "in this workbook (another client's error file, or another period's?); nothing was written",
+                     code="not-this-workbooks-error-file", file=name)
 
 
 def _apply_error_report(state: BookState, report: dict[str, Any], outcome: ErrorFileOutcome, found: _Found,
@@ -125,6 +148,8 @@ def _apply_error_report(state: BookState, report: dict[str, Any], outcome: Error
                               if not period or e.record.model.rtnprd in (None, period)]
                 if not candidates:
                     outcome.unmatched.append(f"{section.sheet}: {supplier} {number}: {render.message(portal_error)}")
+                else:
+                    outcome.matched += 1
                 for entry in candidates:
                     found.add(entry, portal_error)
                     outcome.marked += 1

@@ -30,7 +30,7 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
-from .book import Entry, parse_amount, parse_itc
+from .book import Entry, awaiting_decision, parse_amount, parse_itc
 from .layout import ITC_ROWS, ITC_TABLE
 from .records import PortalRecord
 from .sections import DECLARED_FIELDS, TAX_FIELDS
@@ -184,6 +184,8 @@ def itc_impact(entries: Iterable[Entry]) -> ItcImpact:
     """The ITC table for the rows of a book."""
     now, downloaded = _Tally(), _Tally()
     for entry in entries:
+        if awaiting_decision(entry):
+            continue  # added from an error file: not this client's ITC until decided
         model = entry.record.model
         credit_note = entry.section.document_type == "Credit Note"  # only they read the ITC inputs
         now.add(entry, current_action(entry), *(_current_inputs(entry) if credit_note else _NO_INPUTS))
