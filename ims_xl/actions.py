@@ -250,7 +250,7 @@ def reconcile_book(port: WorkbookPort, register: list[RegisterEntry], register_n
 
     moment = now or datetime.now()
     state = port.load()
-    outcome = reconcile(state, register, tolerance=tolerance, apply=apply)
+    outcome = reconcile(state, register, tolerance=tolerance, apply=apply, unread=problems)
     message = outcome.summary()
     details: list[str] = []
     if problems:

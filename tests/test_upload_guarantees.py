@@ -413,3 +413,33 @@ def test_records_added_from_an_error_file_count_in_no_itc_until_decided(sample_b
     assert itc_of(sample_book) != itc_before  # decided: now it counts
     sent = [r for r in upload_of(sample_book, tmp_path)["invdata"]["b2b"] if r["inum"] == "NEW-1"]
     assert [(r["action"], r["prev_status"]) for r in sent] == [("A", "N")]  # the portal still has it undecided
+
+
+# --- a purchase register of formulas without saved values -------------------------------------------
+
+
+def test_register_formulas_without_saved_values_are_reported_and_their_rows_not_matched(
+        sample_book: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    register = tmp_path / "register.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Supplier GSTIN", "Document Number", "Document Date", "Taxable Value", "IGST", "CGST", "SGST"])
+    sheet.append(["27AABCS1429B1ZU", "SGT/2025/0417", "04-10-2025", 120932.18, 0, 10883.91, 10883.91])
+    sheet.append(["24AAACR5055K1ZD", "000123", "11-10-2025", 50000, "=D3*0.18", "=D3*0", "=D3*0"])
+    workbook.save(register)  # openpyxl stores formulas only, as some tools do: no values
+    with zipfile.ZipFile(register) as archive:
+        assert re.search(rb'<c r="E3"[^>]*><f>D3\*0.18</f><v\s*/?>(</v>)?</c>', archive.read("xl/worksheets/sheet1.xml"))
+
+    code, out, err = run("reconcile", sample_book, register, "--apply")
+    assert code == 0, err
+    for column in ("IGST", "CGST", "SGST"):
+        assert (f"register.xlsx row 3, {column}: is a formula whose value was not saved with the file") in out
+    state = FilePort(sample_book).load()
+    by_number = {entry.record.number: entry for entry in state.entries["b2b"]}
+    assert by_number["SGT/2025/0417"].match_status == "Matched"
+    unread = by_number["000123"]
+    assert unread.match_status != "Matched" and unread.status == "No Action" and not unread.suggested_action
+    assert unread.match_result.startswith("The register's row for this document could not be read")

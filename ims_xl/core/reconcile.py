@@ -265,6 +265,7 @@ def reconcile(
     *,
     tolerance: Decimal = DEFAULT_TOLERANCE,
     apply: bool = False,
+    unread: Iterable[RegisterProblem] = (),
 ) -> ReconcileOutcome:
     """Compare every IMS record with the purchase register and suggest an action.
 
@@ -278,6 +279,8 @@ def reconcile(
         register: the purchase register's lines.
         tolerance: the largest difference per amount head still counted as equal (inclusive).
         apply: copy suggestions into the Status column where the status is untouched.
+        unread: register cells that could not be read; an IMS record of a document on such a row
+            is not matched and gets no suggestion (the register has it, but its amounts are unknown).
 
     Returns:
         Counts and tax per reconciliation result, for the Home sheet and the console.
@@ -285,6 +288,7 @@ def reconcile(
     if tolerance < 0:
         raise ValueError(f"the tolerance cannot be negative ({tolerance})")
     rows_read = len(register)
+    unread_documents = {(p.supplier_gstin.strip().upper(), p.number.strip().upper()) for p in unread}
     register = group_register(register)
     entries = state.all_entries()
     docs = [_ims_doc(entry) for entry in entries]
@@ -299,6 +303,8 @@ def reconcile(
             paired = register[matched[position]]
             bucket, result, suggestion = _compare(doc, paired, tolerance)
             books_tax = paired.tax
+        elif _document_of(doc.entry) in unread_documents:
+            bucket, result, suggestion, books_tax = NOT_IN_REGISTER, UNREAD_REGISTER_ROW_TEXT, "", None
         else:
             (bucket, result), suggestion = _unmatched_result(doc, register, line_groups), PENDING
             books_tax = Decimal("0.00") if bucket == NOT_IN_REGISTER else None  # a duplicate: booked once, elsewhere
@@ -315,6 +321,14 @@ def reconcile(
     if apply:
         outcome.applied = sum(_apply_suggestion(entry) for entry in entries)
     return outcome
+
+
+UNREAD_REGISTER_ROW_TEXT = ("The register's row for this document could not be read (see Not in IMS): no "
+                            "suggestion; fix the register and reconcile again")
+
+
+def _document_of(entry: Entry) -> tuple[str, str]:
+    return entry.record.model.stin.upper(), entry.record.number.upper()
 
 
 def _unmatched_result(doc: _ImsDoc, register: list[RegisterEntry],

@@ -32,8 +32,10 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from ..core.amounts import parse_register_amount
 from ..core.book import is_blank
+from ..core.layout import column_number
 from ..core.problems import InputError
 from ..core.purchases import RegisterEntry, RegisterProblem
+from .package import Package
 
 TEMPLATE_CREATED = datetime(2026, 1, 1)  # fixed, so the shipped template's bytes never change
 TEMPLATE_SHEET = "Purchase Register"
@@ -292,13 +294,55 @@ def _excel_sheets(file: Path) -> list[tuple[str, str | None, list[list[Any]]]]:
     chosen = [named[key] for key in _GSTR2_SHEETS if key in named]
     if not chosen:
         first = book.sheet_names[0]
-        return [(file.name, first, _sheet_rows(book, first))]
-    return [(f"{file.name}, sheet {name}", name, _sheet_rows(book, name)) for name in chosen]
+        return [(file.name, first, _sheet_rows(book, first, file))]
+    return [(f"{file.name}, sheet {name}", name, _sheet_rows(book, name, file)) for name in chosen]
 
 
-def _sheet_rows(book: CalamineWorkbook, name: str) -> list[list[Any]]:
+def _sheet_rows(book: CalamineWorkbook, name: str, file: Path | None = None) -> list[list[Any]]:
     # Keep leading blank rows and columns so row numbers in messages are the ones Excel shows.
-    return [list(row) for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+    rows: list[list[Any]] = [list(row) for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+    for row, column in _formulas_without_values(file, name) if file is not None else ():
+        if row <= len(rows):
+            cells = rows[row - 1]
+            cells += [None] * (column - len(cells))
+            cells[column - 1] = UNSAVED_FORMULA
+        else:
+            rows += [[] for _ in range(row - len(rows))]
+            rows[row - 1] = [None] * (column - 1) + [UNSAVED_FORMULA]
+    return rows
+
+
+class _UnsavedFormula:
+    """A cell holding a formula whose value the program that saved the file did not store (some
+    exporters save formulas only): read as blank it would be a phantom zero."""
+
+    def __repr__(self) -> str:
+        return "a formula with no saved value"
+
+
+UNSAVED_FORMULA = _UnsavedFormula()
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_REFERENCE = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]|<(?:\w+:)?is>", re.S)
+
+
+def _formulas_without_values(file: Path, sheet: str) -> list[tuple[int, int]]:
+    """(row, column) of the sheet's cells that hold a formula but no stored value."""
+    with Package(file) as package:
+        part = package.sheet_parts.get(sheet)
+        if not part or part not in package.zip.namelist():
+            return []
+        data = package.read(part)
+    if b"<f" not in data and b":f" not in data:
+        return []
+    found = []
+    for match in _CELL.finditer(data):
+        inner = match.group(2) or b""
+        if (b"<f" in inner or b":f>" in inner or b":f " in inner) and not _VALUE.search(inner):
+            reference = _REFERENCE.search(match.group(1))
+            if reference:
+                found.append((int(reference.group(2)), column_number(reference.group(1).decode())))
+    return found
 
 
 def _squash(header: Any) -> str:
@@ -362,6 +406,9 @@ def _entry(values: dict[str, Any], name: str, row: int, place: _Place,
 
     def read(field: str, parse: Callable[[Any], Any]) -> Any:
         try:
+            if values.get(field) is UNSAVED_FORMULA:
+                raise ValueError("is a formula whose value was not saved with the file (open the register in "
+                                 "Excel and save it, or paste the values)")
             return parse(values.get(field))
         except ValueError as error:
             found.append(RegisterProblem(name, row, _header_of(field), str(error), place.sheet,
