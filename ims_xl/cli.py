@@ -97,7 +97,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("summary", help="records by status, findings, ITC after your actions; writes nothing")
     p.add_argument("book", type=Path, metavar="BOOK")
-    p.add_argument("--json", action="store_true", help="one JSON object for scripts (see the README)")
+    p.add_argument("--json", action="store_true",
+                   help="one JSON object for scripts (see 'ITC after your actions' in USER_GUIDE.txt)")
 
     p = command("errors", help="put a portal error file's messages on the rows")
     p.add_argument("error_file", type=Path, metavar="ERRORFILE")

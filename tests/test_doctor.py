@@ -130,8 +130,9 @@ def test_a_book_from_ims_xl_workbook_is_healthy(book: Path) -> None:
     assert code == 0, out + err
     assert f"ok       IMS.xlsm: an ims-xl workbook, written by ims-xl {__version__}" in out
     assert "ok       IMS.xlsm: macro-enabled" in out
-    assert (f"ok       IMS.xlsm: its buttons' Python {sys.executable} (this Python) (named on its xlwings.conf "
-            f"sheet as INTERPRETER_MAC) runs, with ims-xl {__version__} and xlwings {XLWINGS}") in out
+    assert (f"ok       IMS.xlsm: its buttons' Python {sys.executable} (this Python) (the Python named in the "
+            f"workbook) runs, with ims-xl {__version__} and xlwings {XLWINGS}") in out
+    assert "INTERPRETER" not in out and "xlwings.conf" not in out
     assert f"ok       IMS.xlsm: its VBA is xlwings {XLWINGS}, the same as its buttons' Python has" in out
     assert "ok       IMS.xlsm: not open" in out
     assert "problem" not in out
@@ -152,8 +153,8 @@ def test_missing_interpreter_is_a_problem_where_excel_runs_the_buttons(book: Pat
     findings = diagnose(book, mac(home))
     finding = about(findings, PYTHON_LINE)
     assert finding.status == "problem"
-    assert finding.text == (f"IMS.xlsm: its buttons' Python {NOWHERE} (named on its xlwings.conf sheet as "
-                            "INTERPRETER_MAC) is not there")
+    assert finding.text == (f"IMS.xlsm: its buttons' Python {NOWHERE} (the Python named in the workbook) is not "
+                            "there")
     assert finding.fix.startswith(f"ims-xl repoint {book}")
     assert about(findings, "its VBA is").status == "note"  # nothing to compare with
     assert has_problems(findings)

@@ -20,7 +20,7 @@ from ims_xl.files.register import COLUMNS, read_register, write_register_templat
 SUPPLIER = "27AAPFU0939F1ZV"
 HEADER = "Supplier GSTIN,Document Number,Document Date,Document Type,Taxable Value,IGST,CGST,SGST,Cess"
 EXPECTED = (" (expected Supplier GSTIN, Document Number, Document Date, Taxable Value, IGST, CGST, SGST, or the "
-            "names Tally, Busy and GSTR-2 exports use: see README 'Purchase register')")
+            "names Tally, Busy and GSTR-2 exports use: see 'Purchase register' in USER_GUIDE.txt)")
 SHIPPED_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "purchase_register.xlsx"
 
 

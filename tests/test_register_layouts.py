@@ -210,7 +210,7 @@ def test_an_unmappable_header_names_what_was_expected_and_what_was_found(tmp_pat
         "register.csv row 2: missing columns Supplier GSTIN, Document Number, Document Date, Taxable Value, IGST, "
         "CGST, SGST; the columns found are 'Party', 'Ref', 'When', 'Net', 'Tax' (expected Supplier GSTIN, "
         "Document Number, Document Date, Taxable Value, IGST, CGST, SGST, or the names Tally, Busy and GSTR-2 "
-        "exports use: see README 'Purchase register')")
+        "exports use: see 'Purchase register' in USER_GUIDE.txt)")
 
 
 def test_reconcile_command_says_what_it_skipped(tmp_path: Path, sample_book: Path) -> None:

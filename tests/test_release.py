@@ -21,9 +21,19 @@ FOLDER = f"ims-xl-{__version__}"
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`python scripts/release.py`, the one documented command, run by a fresh virtual environment's
+    Python: pip and nothing else, ims_xl and its libraries not installed."""
+    venv = tmp_path_factory.mktemp("fresh") / "venv"
+    base = getattr(sys, "_base_executable", sys.executable)
+    subprocess.run([base, "-m", "venv", str(venv)], check=True, capture_output=True)
+    python = str(venv / "bin" / "python")
+    environment = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    cannot = subprocess.run([python, "-c", "import ims_xl"], capture_output=True, cwd=venv, env=environment,
+                            check=False)
+    assert cannot.returncode != 0  # the fresh environment really lacks the package
     out = tmp_path_factory.mktemp("dist")
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "release.py"), "--out", str(out)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run([python, str(ROOT / "scripts" / "release.py"), "--out", str(out)], capture_output=True,
+                          text=True, check=False, cwd=venv, env=environment)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.strip() == f"Wrote {out / (FOLDER + '.zip')} and the wheel beside it"
     return out
@@ -32,7 +42,7 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_zip_holds_the_wheel_the_template_the_register_and_the_guide(release: Path) -> None:
     with zipfile.ZipFile(release / f"{FOLDER}.zip") as archive:
         assert sorted(archive.namelist()) == sorted(f"{FOLDER}/{name}" for name in (
-            WHEEL, "IMS_Template.xlsm", "purchase_register.xlsx", "INSTALL.txt"))
+            WHEEL, "IMS_Template.xlsm", "purchase_register.xlsx", "INSTALL.txt", "USER_GUIDE.txt"))
         assert archive.read(f"{FOLDER}/IMS_Template.xlsm") == (ROOT / "templates" / "IMS_Template.xlsm").read_bytes()
         assert archive.read(f"{FOLDER}/{WHEEL}") == (release / WHEEL).read_bytes()
         with zipfile.ZipFile(release / WHEEL) as wheel:
@@ -118,3 +128,53 @@ def test_the_readme_installs_from_the_release_zip_and_ends_with_doctor() -> None
     assert first_command is not None and first_command.group(1) == "python scripts/release.py"
     assert f"py -m pip install {WHEEL}" in section and f"python3 -m pip install {WHEEL}" in section
     assert section.strip().endswith("```\nims-xl doctor BOOK\n```")
+
+
+def test_install_txt_is_plain_short_lines_for_any_notepad(release: Path) -> None:
+    with zipfile.ZipFile(release / f"{FOLDER}.zip") as archive:
+        raw = archive.read(f"{FOLDER}/INSTALL.txt")
+    assert raw.isascii()  # every code page shows it as written
+    assert raw.count(b"\r\n") == raw.count(b"\n")  # CRLF throughout: old Notepad shows LF-only as one line
+    assert max(len(line) for line in raw.decode("ascii").splitlines()) <= 78
+    assert b"USER_GUIDE.txt" in raw
+
+
+def test_the_user_guide_is_the_readmes_user_parts(release: Path) -> None:
+    with zipfile.ZipFile(release / f"{FOLDER}.zip") as archive:
+        raw = archive.read(f"{FOLDER}/USER_GUIDE.txt")
+    assert raw.startswith("\ufeff".encode()) and raw.count(b"\r\n") == raw.count(b"\n")
+    guide = raw.decode("utf-8-sig").replace("\r\n", "\n")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for heading in ("## Installing at a CA firm", "## The monthly flow in Excel", "## Command line",
+                    "## Purchase register", "### When the tool refuses input", "## Your work is kept safe"):
+        assert heading in guide
+        section = readme.split(heading, 1)[1].split("\n## ", 1)[0]
+        assert section in guide
+    for engineers_only in ("## Performance", "## For the next engineer", "## File formats and decisions",
+                           "pip install -e"):
+        assert engineers_only not in guide
+
+
+def test_messages_point_to_the_user_guide_and_its_sections_exist(release: Path, tmp_path: Path) -> None:
+    from ims_xl.files.register import read_register
+
+    with zipfile.ZipFile(release / f"{FOLDER}.zip") as archive:
+        guide = archive.read(f"{FOLDER}/USER_GUIDE.txt").decode("utf-8-sig")
+    register = tmp_path / "register.csv"
+    register.write_text("Party,Ref\nX,Y\n")
+    with pytest.raises(Exception) as caught:
+        read_register(register)
+    assert "see 'Purchase register' in USER_GUIDE.txt" in str(caught.value)
+    assert "\n## Purchase register\r\n" in guide
+    assert not any("README" in line for line in (ROOT / "ims_xl" / "cli.py").read_text().splitlines()
+                   if "help=" in line)
+
+
+def test_python_dash_m_ims_xl_is_the_command_line(sample_book: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "ims_xl", "-q", "validate", str(sample_book)], capture_output=True,
+                          text=True, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("Validated 12 records")
+    version = subprocess.run([sys.executable, "-m", "ims_xl", "--version"], capture_output=True, text=True,
+                             check=False)
+    assert version.stdout.strip() == f"ims-xl {__version__}"

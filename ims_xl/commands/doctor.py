@@ -280,8 +280,9 @@ def _check_interpreter(book: Path, machine: Machine) -> tuple[_Interpreter | Non
     conf = read_conf(book)
     key = machine.interpreter_key
     named = conf.get(key) or conf.get("INTERPRETER") or ""
-    source = f"(named on its {layout.XLWINGS_CONF} sheet as {key})" if named else \
-        f"(xlwings' default '{machine.default_interpreter}' on the PATH: its {layout.XLWINGS_CONF} sheet names none)"
+    # Plain words: staff never see the hidden xlwings.conf sheet or its INTERPRETER_MAC/_WIN keys.
+    source = "(the Python named in the workbook)" if named else \
+        f"(xlwings' default '{machine.default_interpreter}' on the PATH: the workbook names none)"
     repoint = f"ims-xl repoint {machine.quoted(book)}   (points its buttons at this Python, keeps its data)"
     wanted = os.path.expanduser(os.path.expandvars(named)) if named else machine.default_interpreter
     found = wanted if named and ("/" in wanted or "\\" in wanted) else machine.which(wanted)

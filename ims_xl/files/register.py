@@ -395,7 +395,7 @@ def _find_header(rows: list[list[Any]], name: str, place: _Place) -> tuple[int, 
     expected = ", ".join(column.header for column in COLUMNS if column.required)
     raise InputError(f"{name} row {best + 1}: missing {noun} {', '.join(missing)}; "
                      f"the columns found are {found} (expected {expected}, or the names Tally, Busy and "
-                     "GSTR-2 exports use: see README 'Purchase register')",
+                     "GSTR-2 exports use: see 'Purchase register' in USER_GUIDE.txt)",
                      code="missing-columns", file=place.file, sheet=place.sheet, row=best + 1)
 
 
