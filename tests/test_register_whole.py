@@ -69,6 +69,7 @@ def test_every_bad_cell_is_reported_at_once_and_the_good_rows_are_matched(sample
         ("27AABCS1429B1ZU", "X-1", 3), ("27AABCS1429B1ZU", "X-1", 3), ("27AABCS1429B1ZU", "X-1", 3), (None, "X-2", 4)]
     assert rows[1]["Follow-up"] == (
         "Not read: register.csv row 3, Taxable Value: 'abc' is not an amount; fix the register and reconcile again")
+    assert {row["Kind of Row"] for row in rows} == {"Not read from register"}
 
 
 def test_register_problems_are_not_letters_to_suppliers(sample_book: Path, tmp_path: Path) -> None:

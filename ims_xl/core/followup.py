@@ -16,7 +16,7 @@ from typing import Any
 from .amounts import indian_money
 from .book import BookState, Entry, is_blank, parse_amount, text_or_none
 from .layout import AMOUNTS_DIFFER as _AMOUNTS_DIFFER
-from .layout import DUPLICATE_IN_REGISTER
+from .layout import DUPLICATE_IN_REGISTER, NOT_READ_FROM_REGISTER
 from .sections import SECTIONS
 from .summary import current_action, entry_tax
 
@@ -136,9 +136,10 @@ def _ims_document(entry: Entry) -> FollowUpDocument | None:
 def _register_document(row: dict[str, Any], names: dict[str, str]) -> FollowUpDocument | None:
     """A "Not in IMS" row (fields of layout.NOT_IN_IMS_TABLE); None for duplicates and blank rows."""
     gstin, number, day, document_type = row.get("stin"), row.get("number"), row.get("date"), row.get("document_type")
-    # A second copy of the same document in the register is not asked for twice. (A book reconciled
+    # A second copy of the same document in the register is not asked for twice; a row that could
+    # not be read is the firm's to fix, not the supplier's. (A book reconciled
     # before "Kind of Row" existed has none: its rows are all asked for until the next reconciliation.)
-    if is_blank(gstin) or is_blank(number) or row.get("row_kind") == DUPLICATE_IN_REGISTER:
+    if is_blank(gstin) or is_blank(number) or row.get("row_kind") in (DUPLICATE_IN_REGISTER, NOT_READ_FROM_REGISTER):
         return None
     books = sum((_amount(row.get(head)) for head in ("iamt", "camt", "samt", "cess")), _ZERO)
     kind_of_document = str(document_type or "Invoice").strip() or "Invoice"

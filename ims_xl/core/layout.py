@@ -122,6 +122,7 @@ NOT_IN_IMS_TABLE = Table(NOT_IN_IMS, "Register entries with no IMS record: the s
                          ))
 # "Kind of Row" on Not in IMS: the register's own copy of a document IMS lacks, or a second copy of it.
 MISSING_FROM_IMS, DUPLICATE_IN_REGISTER = "Missing from IMS", "Duplicate in register"
+NOT_READ_FROM_REGISTER = "Not read from register"  # a register row with a cell that could not be read
 REMOVED_TABLE = Table(REMOVED, "Records gone from the newer download, kept with your inputs", AUX_HEADER_ROW, (
     Column("sheet", "Sheet", Kind.TEXT, 12),
     Column("stin", "GSTIN of Supplier", Kind.TEXT, 20),

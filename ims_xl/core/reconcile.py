@@ -28,6 +28,7 @@ from .layout import (
     MATCHED,
     MISSING_FROM_IMS,
     NOT_IN_REGISTER,
+    NOT_READ_FROM_REGISTER,
     RECON_RESULTS,
 )
 from .layout import NOT_IN_IMS_RESULT as NOT_IN_IMS
@@ -382,7 +383,7 @@ def _apply_suggestion(entry: Entry) -> bool:
     return True
 
 
-NOT_READ_MARK = "Not read: "  # a Follow-up starting so is a register problem, not a document to ask for
+NOT_READ_MARK = "Not read: "  # how a register problem's Follow-up starts (its Kind of Row: NOT_READ_FROM_REGISTER)
 
 
 def register_problem_rows(problems: Iterable[RegisterProblem]) -> list[dict[str, Any]]:
@@ -393,6 +394,7 @@ def register_problem_rows(problems: Iterable[RegisterProblem]) -> list[dict[str,
         "document_type": None, "txval": None, "iamt": None, "camt": None, "samt": None, "cess": None,
         "register_row": problem.row,
         "follow_up": f"{NOT_READ_MARK}{problem.line()}; fix the register and reconcile again",
+        "row_kind": NOT_READ_FROM_REGISTER,
     } for problem in problems]
 
 
