@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from .core import render
+from .core import codec, render
 from .core.book import BookState, Home, LogEntry, entry_from_record
 from .core.errorfile import apply_error_file
 from .core.problems import InputError, Report
@@ -98,6 +98,7 @@ def open_download(port: WorkbookPort, download: PortalFile, source_name: str, *,
                   source_file=source_name, download_gstin=download.gstin or typed),
         log=previous.log,
     )
+    codec.refuse_overlong_text(download.records, source_name)
     for record in download.records:
         state.entries[record.section.key].append(entry_from_record(record))
     _note_downloaded(state)
@@ -274,6 +275,7 @@ def refresh_book(port: WorkbookPort, download: PortalFile, source_name: str, *,
     if download.envelope == "error":
         raise InputError(f"{source_name}: this is a portal error file, not a download",
                          code="wrong-kind-of-file", file=source_name)
+    codec.refuse_overlong_text(download.records, source_name)
     state = port.load()
     outcome = refresh(state, download, today=moment.strftime("%d-%m-%Y"))
     state.home.source_file = source_name

@@ -444,3 +444,59 @@ def test_register_formulas_without_saved_values_are_reported_and_their_rows_not_
     unread = by_number["000123"]
     assert unread.match_status != "Matched" and unread.status == "No Action" and not unread.suggested_action
     assert unread.match_result.startswith("The register's row for this document could not be read")
+
+
+# --- texts over a cell's limit; the limits of what the tool reads ------------------------------------
+
+
+def download_with_trade_names(tmp_path: Path, length: int, records: int = 1) -> Path:
+    document = jsonio.loads(SAMPLE.read_text(encoding="utf-8"))
+    first = document["imsDetails"]["b2b"][0]
+    document["imsDetails"]["b2b"] = [dict(first, inum=f"LONG-{n}", tradenm="T" * length) for n in range(records)]
+    path = tmp_path / f"names-{length}.json"
+    path.write_text(jsonio.dumps(document), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("length", [40_000, 5_000_000])
+def test_a_text_over_the_cell_limit_is_refused_at_open_naming_the_record(tmp_path: Path, length: int) -> None:
+    book = tmp_path / "long.xlsm"
+    code, _, err = run("-q", "open", download_with_trade_names(tmp_path, length), "-o", book)
+    assert code == 2 and err.count("\n") == 1 and not book.exists()
+    assert (f"B2B record 1 (supplier 27AABCS1429B1ZU, document LONG-0): its tradenm has {length:,} characters; "
+            "an Excel cell holds at most 32,767; nothing was written") in err
+    assert err.endswith(" [text-too-long]\n")
+
+
+def test_a_record_whose_texts_together_overflow_the_hidden_cell_is_refused(tmp_path: Path) -> None:
+    document = jsonio.loads(SAMPLE.read_text(encoding="utf-8"))
+    document["imsDetails"]["b2b"][0].update(tradenm="T" * 20_000, remarks="R" * 20_000)
+    path = tmp_path / "two-long.json"
+    path.write_text(jsonio.dumps(document), encoding="utf-8")
+    code, _, err = run("-q", "open", path, "-o", tmp_path / "two.xlsm")
+    assert code == 2 and "its texts together (the hidden Portal Record) have" in err
+    assert err.endswith(" [text-too-long]\n")
+
+
+def test_open_never_writes_a_book_the_tool_refuses(tmp_path: Path) -> None:
+    # Texts just under the cell limit, repeated on many rows: the most a real book can deflate.
+    book = tmp_path / "near-limit.xlsm"
+    code, _, err = run("-q", "open", download_with_trade_names(tmp_path, 32_000, records=100), "-o", book)
+    assert code == 0, err
+    for command in ("validate", "generate"):
+        code, _, err = run("-q", command, book)
+        assert code == 0, err
+
+
+def test_a_file_size_limit_is_one_line(sample_json: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    book = tmp_path / "limited.xlsm"
+    script = ("import resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000)); "
+              "from ims_xl.cli import main; sys.exit(main(sys.argv[1:]))")
+    done = subprocess.run([sys.executable, "-c", script, "-q", "open", str(sample_json), "-o", str(book)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "a file-size limit" in done.stderr and "Traceback" not in done.stderr
+    assert not book.exists()

@@ -130,6 +130,34 @@ def section_row(entry: Entry, *, with_record: bool = True) -> list[Any]:
     return values
 
 
+CELL_TEXT_LIMIT = 32_767  # characters an Excel cell holds
+_LONG_TEXT_FROM = 30_000  # records whose texts add up to less cannot reach the limit in any cell
+
+
+def refuse_overlong_text(records: Iterable[Record], source: str) -> None:
+    """Refuse (text-too-long, naming the record) a record with a text, or a hidden record, over
+    what an Excel cell holds: the tool never writes a book Excel would truncate or refuse."""
+    positions: dict[str, int] = {}
+    for record in records:
+        section = record.section
+        position = positions[section.key] = positions.get(section.key, 0) + 1
+        raw = record.raw
+        if sum(len(value) for value in raw.values() if isinstance(value, str)) < _LONG_TEXT_FROM:
+            continue
+        longest = max((key for key in raw if isinstance(raw[key], str)), key=lambda key: len(raw[key]))
+        length = len(raw[longest])
+        what = f"its {longest} has {length:,} characters"
+        if length <= CELL_TEXT_LIMIT:
+            length = len(jsonio.dumps(raw))
+            if length <= CELL_TEXT_LIMIT:
+                continue
+            what = f"its texts together (the hidden Portal Record) have {length:,} characters"
+        raise InputError(f"{source}: {section.sheet} record {position:,} (supplier {record.model.stin}, "
+                         f"document {record.number}): {what}; an Excel cell holds at most "
+                         f"{CELL_TEXT_LIMIT:,}; nothing was written", code="text-too-long", file=source,
+                         sheet=section.sheet, field=longest)
+
+
 def field_value(entry: Entry, field: str) -> Any:
     """One column's value of an entry (what ``section_row`` has at that column)."""
     return _GETTERS[field](entry)

@@ -95,12 +95,17 @@ def is_tool_upload(path: Path) -> bool:
 
 def explain_os_error(error: BaseException) -> str | None:
     """One line for the operating-system errors a user can act on; None for the others."""
-    if not isinstance(error, OSError):
-        return None
+    while not isinstance(error, OSError):  # a library's own error around it (XlsxWriter's FileCreateError)
+        if error.__cause__ is None and error.__context__ is None:
+            return None
+        error = error.__cause__ or error.__context__  # type: ignore[assignment]
     where = f"{error.filename}: " if error.filename else ""
     if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         return (f"{where}the disk is full; the workbook was left as it was (no backup was added): free some "
                 "space and run the command again")
+    if error.errno == errno.EFBIG:
+        return (f"{where}the file would be larger than this system lets a file be (a file-size limit); the "
+                "workbook was left as it was")
     if error.errno == errno.EROFS:
         return f"{where}the disk is read-only; the workbook was left as it was"
     if error.errno in (errno.EACCES, errno.EPERM):
