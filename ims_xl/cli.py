@@ -117,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, metavar="OUT.xlsx",
                    help="workbook to write (a .csv for mail merge goes beside it); "
                         "default: beside the book, <book>_suppliers.xlsx")
+    p.add_argument("--firm", metavar="NAME", help="who signs the letters (your firm's name); default: the client")
 
     p = command("refresh", help="take a newer download without losing your work")
     p.add_argument("book", type=Path, metavar="BOOK")
@@ -327,7 +328,7 @@ def _cmd_suppliers(args: argparse.Namespace, console: _Console) -> int:
 
     book = _book(args.book)
     state = FilePort(book, progress=console.progress).load()
-    outcome = write_follow_up(state, args.output or default_target(book), book=book)
+    outcome = write_follow_up(state, args.output or default_target(book), book=book, firm=args.firm)
     console.say(outcome.message)
     return EXIT_OK
 

@@ -76,8 +76,11 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def sheet_rows(path: Path, name: str) -> list[list[Any]]:
+    """The table on a sheet: its header row and the items (not the heading above, not the totals row)."""
     sheet = openpyxl.load_workbook(path)[name]
-    return [[cell.value for cell in row] for row in sheet.iter_rows()]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    header = next(i for i, row in enumerate(rows) if row[0] == "GSTIN of Supplier")
+    return [row for row in rows[header:] if row[0] != "Total"]
 
 
 def csv_rows(path: Path) -> list[dict[str, str]]:
@@ -136,7 +139,7 @@ def test_the_mail_merge_csv_has_one_letter_per_supplier(tmp_path: Path) -> None:
     book = the_book(tmp_path, with_register=True)
     assert run("suppliers", str(book))[0] == 0
     rows = csv_rows(tmp_path / "client_suppliers.csv")
-    assert list(rows[0]) == list(MAIL_MERGE_HEADERS) == ["GSTIN", "Name", "Rejected", "Pending", "Not in IMS",
+    assert list(rows[0]) == list(MAIL_MERGE_HEADERS) == ["GSTIN", "Name", "Email", "Rejected", "Pending", "Not in IMS",
                                                          "Amounts Differ", "Tax at Stake", "Letter"]
     assert [(r["GSTIN"], r["Name"], r["Rejected"], r["Pending"], r["Not in IMS"], r["Amounts Differ"],
              r["Tax at Stake"]) for r in rows] == [
@@ -227,3 +230,48 @@ def test_the_home_button_writes_the_pack_beside_the_workbook(tmp_path: Path) -> 
     assert alert["mode"] == "info"
     assert len(sheet_rows(target, "Suppliers")) == 4
     assert (tmp_path / "client_suppliers.csv").exists()
+
+
+def test_the_pack_names_the_client_and_period_and_the_letters_are_signed(tmp_path: Path) -> None:
+    book = the_book(tmp_path, with_register=True)
+    port = FilePort(book)
+    state = port.load()
+    state.home.period = "102025"
+    port.save(state, None, frozenset())
+    code, _, err = run("suppliers", str(book), "--firm", "Mehta & Rao, Chartered Accountants")
+    assert code == 0, err
+    sheet = openpyxl.load_workbook(tmp_path / "client_suppliers.xlsx")["Suppliers"]
+    assert sheet["A1"].value == "Supplier follow-up: client (GSTIN 27AAPFU0939F1ZV), return period October 2025"
+    assert sheet.freeze_panes == "A4" and sheet.print_title_rows == "$3:$3"
+    total = [cell.value for cell in sheet[7]]
+    assert total[0] == "Total" and total[2:6] == ["=SUBTOTAL(109,C4:C6)", "=SUBTOTAL(109,D4:D6)",
+                                                  "=SUBTOTAL(109,E4:E6)", "=SUBTOTAL(109,F4:F6)"]
+    assert total[6] == "=SUBTOTAL(109,G4:G6)" and sheet["G7"].number_format == "#,##0.00"
+
+    rows = csv_rows(tmp_path / "client_suppliers.csv")
+    assert [row["Email"] for row in rows] == ["", "", ""]  # to fill before the merge
+    letter = rows[0]["Letter"]
+    assert ("While reconciling the input tax credit of client (GSTIN 27AAPFU0939F1ZV), return period October 2025 "
+            "with the Invoice Management System (IMS)") in letter
+    assert letter.endswith("Regards,\nMehta & Rao, Chartered Accountants\nfor client")
+
+
+def test_without_a_firm_the_client_signs(tmp_path: Path) -> None:
+    book = the_book(tmp_path, with_register=False)
+    assert run("suppliers", str(book))[0] == 0
+    [row] = csv_rows(tmp_path / "client_suppliers.csv")
+    assert row["Letter"].endswith("Regards,\nclient")
+    assert "client (GSTIN 27AAPFU0939F1ZV) with the Invoice" in row["Letter"]  # no period on Home: none named
+
+
+def test_documents_headers_fit_and_tax_columns_hold_crores(tmp_path: Path) -> None:
+    book = the_book(tmp_path, with_register=True)
+    assert run("suppliers", str(book))[0] == 0
+    sheet = openpyxl.load_workbook(tmp_path / "client_suppliers.xlsx")["Documents"]
+    width_of = {c: dimension.width for dimension in sheet.column_dimensions.values()
+                for c in range(dimension.min, dimension.max + 1)}
+    widths = {sheet.cell(1, c).value: width_of.get(c) for c in range(1, sheet.max_column + 1)}
+    assert widths["Books Tax"] >= len("1,71,24,417.99") + 2 and widths["IMS Tax"] == widths["Books Tax"]
+    # "Document Date" wraps onto a second line of a taller header row instead of running into its neighbour.
+    assert sheet["E1"].alignment.wrap_text and sheet.row_dimensions[1].height >= 30
+    assert sheet["I2"].alignment.wrap_text  # Reason

@@ -10,32 +10,29 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Sequence
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
 
 from ..actions import Outcome
 from ..core.book import BookState
 from ..core.followup import (
-    DOCUMENT_HEADERS,
+    DOCUMENTS_SHEET,
+    DOCUMENTS_TABLE,
     MAIL_MERGE_HEADERS,
-    SUPPLIER_HEADERS,
+    SUPPLIERS_SHEET,
+    Sender,
     SupplierFollowUp,
     follow_up,
+    suppliers_table,
 )
 from ..core.problems import InputError
 from ..files.atomic import replacing
+from ..files.tablesheet import TableStyles, write_table
 
-SUPPLIERS_SHEET = "Suppliers"
-DOCUMENTS_SHEET = "Documents"
-_WIDTHS = {"GSTIN of Supplier": 18, "Trade/Legal Name": 30, "Document Number": 20, "Reason": 70,
-           "Document Date": 12, "Section": 9, "Status": 15}
+__all__ = ["DOCUMENTS_SHEET", "SUPPLIERS_SHEET", "default_target", "mail_merge_path", "write_follow_up"]
 
 
 def default_target(book: Path) -> Path:
@@ -47,13 +44,14 @@ def mail_merge_path(target: Path) -> Path:
     return target.with_suffix(".csv")
 
 
-def write_follow_up(state: BookState, target: Path, *, book: Path | None = None) -> Outcome:
+def write_follow_up(state: BookState, target: Path, *, book: Path | None = None, firm: str | None = None) -> Outcome:
     """Write the pack for ``state`` to ``target`` (.xlsx) and its mail-merge CSV beside it.
 
     Args:
         state: the book's contents (after ``reconcile`` the differences and missing documents too).
         target: the workbook to write; the CSV takes its name with ``.csv``.
-        book: the book the state came from, which is never overwritten.
+        book: the book the state came from, which is never overwritten; its name names the client.
+        firm: who signs the letters (the CA firm); without it, the client.
 
     Raises:
         InputError: a target that is not .xlsx, is the book itself, or sits in a missing folder.
@@ -70,10 +68,11 @@ def write_follow_up(state: BookState, target: Path, *, book: Path | None = None)
     if not target.parent.is_dir():
         raise InputError(f"{target.parent}: no such folder", code="no-such-folder", file=target.parent)
     suppliers = follow_up(state)
+    sender = Sender.of(state, client_name(book or target), firm)
     try:
         with replacing(target) as book_part, replacing(csv_target) as csv_part:
-            _write_workbook(book_part, suppliers)
-            _write_csv(csv_part, suppliers)
+            _write_workbook(book_part, suppliers, sender)
+            _write_csv(csv_part, suppliers, sender)
     except PermissionError:
         raise InputError(f"{target}: cannot be written (is it open in Excel?)",
                          code="cannot-write-file", file=target) from None
@@ -84,6 +83,11 @@ def write_follow_up(state: BookState, target: Path, *, book: Path | None = None)
         message = (f"Supplier follow-up: {_plural(len(suppliers), 'supplier')}, {_plural(documents, 'document')}: "
                    f"{target} (letters for mail merge: {csv_target.name})")
     return Outcome(message, output=target)
+
+
+def client_name(book: Path) -> str:
+    """The client as the letters and headings name it: the book's file name, without its suffix."""
+    return book.stem
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -100,62 +104,27 @@ def _plural(count: int, noun: str) -> str:
 # --- xlsx -------------------------------------------------------------------------------------
 
 
-def _write_workbook(path: Path, suppliers: list[SupplierFollowUp]) -> None:
+def _write_workbook(path: Path, suppliers: list[SupplierFollowUp], sender: Sender) -> None:
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                            "strings_to_numbers": False})
-    book.set_properties({"title": "Supplier follow-up", "author": "ims-xl"})
-    styles = {
-        "header": book.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True,
-                                   "valign": "top"}),
-        "text": book.add_format({"num_format": "@", "valign": "top"}),
-        "wrap": book.add_format({"num_format": "@", "text_wrap": True, "valign": "top"}),
-        "money": book.add_format({"num_format": "#,##0.00", "valign": "top"}),
-        "count": book.add_format({"num_format": "0", "valign": "top"}),
-        "date": book.add_format({"num_format": "dd-mm-yyyy", "valign": "top"}),
-    }
-    _table(book.add_worksheet(SUPPLIERS_SHEET), SUPPLIER_HEADERS,
-           [supplier.cells() for supplier in suppliers], styles)
-    _table(book.add_worksheet(DOCUMENTS_SHEET), DOCUMENT_HEADERS,
-           [document.cells() for supplier in suppliers for document in supplier.documents], styles)
+    book.set_properties({"title": f"Supplier follow-up: {sender.client}", "author": sender.firm or "ims-xl"})
+    styles = TableStyles(book)
+    write_table(book, suppliers_table(sender), [supplier.cells() for supplier in suppliers], styles)
+    write_table(book, DOCUMENTS_TABLE,
+                [document.cells() for supplier in suppliers for document in supplier.documents], styles)
     book.close()
-
-
-def _table(sheet: Worksheet, headers: Sequence[str], rows: list[list[Any]], styles: dict[str, Format]) -> None:
-    for column, header in enumerate(headers):
-        sheet.write_string(0, column, header, styles["header"])
-        sheet.set_column(column, column, _WIDTHS.get(header, 13))
-    for r, cells in enumerate(rows, start=1):
-        for c, value in enumerate(cells):
-            _write_cell(sheet, r, c, value, headers[c], styles)
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
-
-
-def _write_cell(sheet: Worksheet, r: int, c: int, value: Any, header: str, styles: dict[str, Format]) -> None:
-    if value is None or value == "":
-        return
-    if isinstance(value, Decimal):
-        sheet.write_number(r, c, float(value), styles["money"])
-    elif isinstance(value, bool):
-        sheet.write_string(r, c, str(value), styles["text"])
-    elif isinstance(value, int):
-        sheet.write_number(r, c, value, styles["count"])
-    elif isinstance(value, date):
-        sheet.write_datetime(r, c, value, styles["date"])
-    else:
-        sheet.write_string(r, c, str(value), styles["wrap" if header == "Reason" else "text"])
 
 
 # --- csv --------------------------------------------------------------------------------------
 
 
-def _write_csv(path: Path, suppliers: list[SupplierFollowUp]) -> None:
+def _write_csv(path: Path, suppliers: list[SupplierFollowUp], sender: Sender) -> None:
     # utf-8-sig: Excel and Word's mail merge then read names in any script correctly.
     with open(path, "w", encoding="utf-8-sig", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(MAIL_MERGE_HEADERS)
         for supplier in suppliers:
-            writer.writerow([_csv_text(value) for value in supplier.mail_merge_cells()])
+            writer.writerow([_csv_text(value) for value in supplier.mail_merge_cells(sender)])
 
 
 def _csv_text(value: Any) -> str:

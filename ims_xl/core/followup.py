@@ -8,7 +8,8 @@ first two exist. Pure: ``ims_xl.commands.suppliers`` writes the files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import calendar
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,18 +17,74 @@ from typing import Any
 from .amounts import indian_money
 from .book import BookState, Entry, is_blank, parse_amount, text_or_none
 from .layout import AMOUNTS_DIFFER as _AMOUNTS_DIFFER
-from .layout import DUPLICATE_IN_REGISTER, NOT_READ_FROM_REGISTER
-from .sections import SECTIONS
+from .layout import DUPLICATE_IN_REGISTER, NOT_READ_FROM_REGISTER, Table
+from .sections import SECTIONS, Column, Kind
 from .summary import current_action, entry_tax
 
 REJECTED, PENDING, NOT_IN_IMS, AMOUNTS_DIFFER = "Rejected", "Pending", "Not in IMS", "Amounts Differ"
 KINDS = (REJECTED, PENDING, NOT_IN_IMS, AMOUNTS_DIFFER)  # the order of the count columns
 NOT_UPLOADED = "Not uploaded by the supplier"
 
-SUPPLIER_HEADERS = ("GSTIN of Supplier", "Trade/Legal Name", *KINDS, "Tax at Stake")
-DOCUMENT_HEADERS = ("GSTIN of Supplier", "Trade/Legal Name", "Section", "Document Number", "Document Date",
-                    "IMS Tax", "Books Tax", "Status", "Reason")
-MAIL_MERGE_HEADERS = ("GSTIN", "Name", *KINDS, "Tax at Stake", "Letter")
+SUPPLIERS_SHEET, DOCUMENTS_SHEET = "Suppliers", "Documents"
+_MONEY_WIDTH = 16  # "1,71,24,417.99" and the filter button
+
+# The pack's two sheets, described as the book's tables are (``layout.Table``); the Suppliers sheet's
+# title is the client's (``suppliers_table``).
+SUPPLIERS_TABLE = Table(SUPPLIERS_SHEET, "Supplier follow-up", 3, (
+    Column("gstin", "GSTIN of Supplier", Kind.TEXT, 18),
+    Column("name", "Trade/Legal Name", Kind.TEXT, 30),
+    *(Column(kind.lower().replace(" ", "_"), kind, Kind.COUNT, 11) for kind in KINDS),
+    Column("tax_at_stake", "Tax at Stake", Kind.MONEY, _MONEY_WIDTH),
+), totals=True)
+DOCUMENTS_TABLE = Table(DOCUMENTS_SHEET, "", 1, (
+    Column("gstin", "GSTIN of Supplier", Kind.TEXT, 18),
+    Column("name", "Trade/Legal Name", Kind.TEXT, 30),
+    Column("section", "Section", Kind.TEXT, 9),
+    Column("number", "Document Number", Kind.TEXT, 20),
+    Column("date", "Document Date", Kind.DATE, 13),
+    Column("ims_tax", "IMS Tax", Kind.MONEY, _MONEY_WIDTH),
+    Column("books_tax", "Books Tax", Kind.MONEY, _MONEY_WIDTH),
+    Column("kind", "Status", Kind.TEXT, 15),
+    Column("reason", "Reason", Kind.TEXT, 70, wrapped=True),
+))
+SUPPLIER_HEADERS = SUPPLIERS_TABLE.headers
+DOCUMENT_HEADERS = DOCUMENTS_TABLE.headers
+MAIL_MERGE_HEADERS = ("GSTIN", "Name", "Email", *KINDS, "Tax at Stake", "Letter")  # Email: for the user to fill
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who the letters are from: the client, its GSTIN and return period, and who signs."""
+
+    client: str  # the client's name
+    gstin: str | None = None
+    period: str | None = None  # MMYYYY, as on Home
+    firm: str | None = None  # the CA firm that signs for the client
+
+    @classmethod
+    def of(cls, state: BookState, client: str, firm: str | None = None) -> Sender:
+        return cls(client=client, gstin=state.home.gstin or None, period=state.home.period or None,
+                   firm=(firm or "").strip() or None)
+
+    @property
+    def period_words(self) -> str | None:
+        """"102025" -> "October 2025"; None when Home has no readable period."""
+        text = (self.period or "").strip()
+        if len(text) != 6 or not text.isdigit() or not 1 <= int(text[:2]) <= 12:
+            return None
+        return f"{calendar.month_name[int(text[:2])]} {text[2:]}"
+
+    @property
+    def described(self) -> str:
+        """"Acme Traders (GSTIN 27AAPFU0939F1ZV), return period October 2025"."""
+        text = self.client + (f" (GSTIN {self.gstin})" if self.gstin else "")
+        return text + (f", return period {self.period_words}" if self.period_words else "")
+
+
+def suppliers_table(sender: Sender) -> Table:
+    """The Suppliers sheet with its heading: whose follow-up, for which period."""
+    return replace(SUPPLIERS_TABLE, title=f"Supplier follow-up: {sender.described}")
+
 
 _SHEET_OF_TYPE = {section.document_type: section.sheet for section in SECTIONS if not section.original_number_key
                   and section.key != "ecom"}
@@ -83,8 +140,8 @@ class SupplierFollowUp:
     def cells(self) -> list[Any]:
         return [self.gstin, self.name, *(self.count(kind) for kind in KINDS), self.tax_at_stake]
 
-    def mail_merge_cells(self) -> list[Any]:
-        return [*self.cells(), letter(self)]
+    def mail_merge_cells(self, sender: Sender | None = None) -> list[Any]:
+        return [self.gstin, self.name, "", *self.cells()[2:], letter(self, sender)]
 
 
 def follow_up(state: BookState) -> list[SupplierFollowUp]:
@@ -198,13 +255,15 @@ _WHAT_IS_NEEDED = {
 _LETTER_ORDER = (REJECTED, PENDING, AMOUNTS_DIFFER, NOT_IN_IMS)
 
 
-def letter(supplier: SupplierFollowUp) -> str:
-    """The body of a letter to the supplier, in plain English, ready for mail merge."""
+def letter(supplier: SupplierFollowUp, sender: Sender | None = None) -> str:
+    """The body of a letter to the supplier, in plain English, ready for mail merge: from the client
+    (named, with its GSTIN and period, when ``sender`` says), signed by the firm or the client."""
     addressee = supplier.name or f"GSTIN {supplier.gstin}"
+    ours = f"the input tax credit of {sender.described}" if sender else "our input tax credit"
     lines = [
         f"Dear {addressee},",
         "",
-        f"While reconciling our input tax credit with the Invoice Management System (IMS) on the GST portal, "
+        f"While reconciling {ours} with the Invoice Management System (IMS) on the GST portal, "
         f"we found the following documents from you (GSTIN {supplier.gstin}) that need your attention.",
     ]
     for kind in _LETTER_ORDER:
@@ -224,8 +283,17 @@ def letter(supplier: SupplierFollowUp) -> str:
         "Thank you for your co-operation.",
         "",
         "Regards,",
+        *_signature(sender),
     ]
     return "\n".join(lines)
+
+
+def _signature(sender: Sender | None) -> list[str]:
+    if sender is None:
+        return []
+    if sender.firm:
+        return [sender.firm, f"for {sender.client}"]
+    return [sender.client]
 
 
 def _describe(document: FollowUpDocument) -> str:

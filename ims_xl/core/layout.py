@@ -58,6 +58,7 @@ class Table:
     columns: tuple[Column, ...]
     left: int = 1  # column of the first field
     row_labels: tuple[str, ...] = ()  # Home tables: the fixed first-column texts, one per row
+    totals: bool = False  # a "Total" row under the items, summing the money and count columns
 
     @property
     def first_row(self) -> int:

@@ -28,6 +28,7 @@ class Column:
     width: float = 14
     editable: bool = False
     hidden: bool = False
+    wrapped: bool = False  # long text: shown on several lines (tables the table writer writes)
 
 
 @dataclass(frozen=True)
