@@ -93,14 +93,21 @@ def test_open_validate_generate_report_on_home_and_write_the_upload_to_files(fil
 def test_validate_writes_findings_to_every_row_in_one_column_write(files: Path) -> None:
     book = lite_book()
     scripts.open_json(book, files)
+    type_in(book, "B2B", FIRST_DATA_ROW, "status", "Maybe")  # not a status: a finding on the first row
+    type_in(book, "B2B", FIRST_DATA_ROW + 3, "status", "Perhaps")  # and on the fourth
     book.writes.clear()
 
     scripts.validate_sheet(book)
 
     column = BY_SHEET["B2B"].index("sheet_errors") + 1
     b2b_writes = [w for w in book.writes if w.sheet == "B2B"]
-    # Hidden rows are rows too: one write over the whole column, first data row to last.
+    # Hidden rows are rows too: one write over the column, from the first finding to the last.
     assert [(w.top, w.left, w.rows, w.columns) for w in b2b_writes] == [(FIRST_DATA_ROW, column, 4, 1)]
+    assert cell(book, "B2B", FIRST_DATA_ROW + 3, "sheet_errors").startswith("ERROR [Status]")
+
+    book.writes.clear()
+    scripts.validate_sheet(book)  # nothing changed since: no cell of B2B is written again
+    assert [w for w in book.writes if w.sheet == "B2B"] == []
 
 
 def test_open_takes_the_newest_download_and_skips_uploads_error_files_and_other_files(files: Path) -> None:

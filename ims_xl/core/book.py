@@ -39,10 +39,42 @@ class Entry:
     edited: tuple[tuple[str, Any], ...] = ()
     rebound: bool = False
     write_inputs: bool = False  # the tool replaced this row's inputs (supplier edit): write them too
+    # What the row's cells held when read (``writeplan`` writes only the cells whose value changes);
+    # None for a row the tool has not read.
+    loaded: AsLoaded | None = None
 
     @property
     def section(self) -> Section:
         return self.record.section
+
+
+@dataclass(frozen=True, slots=True)
+class AsLoaded:
+    """A row's record and values as read from its cells, before a command changed them: the
+    attributes the codec's getters read, so a column's loaded value is found as its new one is."""
+
+    record: Record
+    status: Any
+    remarks: Any
+    itc: Any
+    declared: dict[str, Any]
+    sheet_errors: str
+    portal_errors: str
+    suggested_action: str
+    match_status: str
+    books_tax: Decimal | None
+    match_result: str
+    refresh_note: str
+
+
+_NO_DECLARATIONS: dict[str, Any] = {}  # shared by every row without declared amounts; never changed
+
+
+def as_loaded(entry: Entry) -> AsLoaded:
+    return AsLoaded(entry.record, entry.status, entry.remarks, entry.itc,
+                    dict(entry.declared) if entry.declared else _NO_DECLARATIONS, entry.sheet_errors,
+                    entry.portal_errors, entry.suggested_action, entry.match_status, entry.books_tax,
+                    entry.match_result, entry.refresh_note)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from .book import (
     Home,
     LogEntry,
     RemovedEntry,
+    as_loaded,
     is_blank,
     text_or_none,
 )
@@ -163,15 +164,12 @@ def field_value(entry: Entry, field: str) -> Any:
     return _GETTERS[field](entry)
 
 
+def getter(field: str) -> Callable[[Any], Any]:
+    """How a column's value comes from an entry (or from ``AsLoaded``: its value as read)."""
+    return _GETTERS[field]
+
+
 assert all(section.columns[-1].field == "record" for section in SECTIONS), "section_row writes the record last"
-
-
-def owned_positions(section: Section, fields: frozenset[str] | None) -> tuple[int, ...]:
-    """Columns a port writes on rows already on the sheet: the changed ones, or every column the
-    user does not type into (``fields`` None: the records themselves may have changed)."""
-    if fields is None:
-        return tuple(i for i, column in enumerate(section.columns) if not column.editable)
-    return tuple(i for i, column in enumerate(section.columns) if column.field in fields)
 
 
 def has_content(cells: Row, width: int | None = None) -> bool:
@@ -279,6 +277,7 @@ def _entry_from_row(section: Section, values: list[Any], row: int, record: Recor
         refresh_note=_text(values[at["refresh_note"]]),
         row=row,
     )
+    entry.loaded = as_loaded(entry)
     return entry, _visible_identity(section, values)
 
 

@@ -199,6 +199,7 @@ def _take_supplier_edit(entry: Entry, record: Record, changes: list[str]) -> Ent
         note += " (" + "; ".join(typed) + ")"
     fresh.refresh_note = note
     fresh.row, fresh.write_inputs = entry.row, True  # same row; its inputs start again
+    fresh.loaded = entry.loaded  # what its cells hold: only the values that change are written
     return fresh
 
 

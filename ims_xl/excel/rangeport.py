@@ -18,8 +18,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ..core import codec
-from ..core.book import BookState, Entry, Home, LogEntry
+from ..core import codec, writeplan
+from ..core.book import BookState, Home
 from ..core.layout import (
     CHANGE_LOG_TABLE,
     HOME,
@@ -30,7 +30,7 @@ from ..core.layout import (
     Cell,
 )
 from ..core.problems import Report
-from ..core.sections import FIRST_DATA_ROW, SECTIONS, Section
+from ..core.sections import HEADER_ROW, SECTIONS
 from ..core.summary import findings_by_sheet
 
 
@@ -55,10 +55,7 @@ class RangePort:
 
     def __init__(self, book: Any) -> None:
         self.book = book
-        self._loaded_rows: dict[str, set[int]] = {}
-        self._last_row: dict[str, int] = {}
-        self._aux_loaded: dict[str, tuple[list[list[Any]], int]] = {}
-        self._log_next = (0, CHANGE_LOG_TABLE.first_row)
+        self._sheets = writeplan.Loaded()  # what the sheets held at the last load or save
 
     @property
     def name(self) -> str:
@@ -85,29 +82,28 @@ class RangePort:
     # --- reading ---------------------------------------------------------------------------
 
     def load(self) -> BookState:
+        codec.check_sheets(self.name, [sheet.name for sheet in self.book.sheets])
         state = BookState(home=self._read_home())
         for section in SECTIONS:
             self._progress(f"ims-xl: reading {section.sheet}")
-            rows = self._read_block(section.sheet, FIRST_DATA_ROW, len(section.columns))
-            numbered = [(FIRST_DATA_ROW + offset, cells) for offset, cells in enumerate(rows)]
+            # The header row comes with the data, in the same read: it is checked as the file port checks it.
+            rows = self._read_block(section.sheet, HEADER_ROW, len(section.columns))
+            codec.check_section_header(section, rows[0] if rows else [], self.name)
+            numbered = [(HEADER_ROW + offset, cells) for offset, cells in enumerate(rows) if offset]
             entries = codec.decode_section(section, numbered, self.name)
             state.entries[section.key] = entries
-            self._loaded_rows[section.key] = {entry.row for entry in entries if entry.row is not None}
-            self._last_row[section.key] = FIRST_DATA_ROW + len(rows) - 1
+            self._sheets.read_section(section, entries, HEADER_ROW + len(rows) - 1)
         for table in (NOT_IN_IMS_TABLE, REMOVED_TABLE, CHANGE_LOG_TABLE):
             rows = self._read_block(table.sheet, table.first_row, table.width)
             found = codec.decode_table(table, ((table.first_row + i, cells) for i, cells in enumerate(rows)))
-            last = table.first_row + len(rows) - 1
             if table is NOT_IN_IMS_TABLE:
                 state.not_in_ims = [values for _, values in found]
             elif table is REMOVED_TABLE:
                 state.removed = [codec.decode_removed(row, values, self.name) for row, values in found]
             else:
                 state.log = [codec.decode_log(values) for _, values in found]
-                self._log_next = (len(found), last + 1)
-            self._aux_loaded[table.sheet] = ([], last)
-        for sheet, rows in codec.aux_tables(state).items():
-            self._aux_loaded[sheet] = (rows, self._aux_loaded[sheet][1])
+            self._sheets.read_table(table, max((row for row, _ in found), default=table.header_row), len(found))
+        self._sheets.read_state(state)
         self._progress(f"ims-xl: checking {len(state.all_entries()):,} records")
         return state
 
@@ -123,53 +119,35 @@ class RangePort:
 
         return codec.decode_home(value_at)
 
-    # --- writing ---------------------------------------------------------------------------
+    # --- writing: carrying out the plan ----------------------------------------------------
 
     def save(self, state: BookState, report: Report | None, fields: frozenset[str] | None,
              recon: dict[str, tuple[int, Decimal]] | None = None) -> None:
+        findings = findings_by_sheet(report) if report is not None else None
+        plan = writeplan.plan_write(state, self._sheets, fields, findings=findings, recon=recon)
         try:
-            for section in SECTIONS:
-                self._progress(f"ims-xl: writing {section.sheet}")
-                self._write_section(section, state.entries[section.key], fields)
-            findings = findings_by_sheet(report) if report is not None else None
-            self._write_blocks(HOME, codec.home_blocks(state, findings=findings, recon=recon))
-            self._write_aux(state)
-            self._append_log(state.log)
+            for section_plan in plan.sections:
+                self._progress(f"ims-xl: writing {section_plan.section.sheet}")
+                self._write_section(section_plan)
+            self._write_blocks(HOME, plan.home)
+            for table_plan in plan.tables:
+                self._write_table(table_plan)
         finally:
             self._progress(None)
+        plan.done()
 
-    def _write_section(self, section: Section, entries: list[Entry], fields: frozenset[str] | None) -> None:
-        sheet = self.book.sheets[section.sheet]
-        width = len(section.columns)
-        loaded = self._loaded_rows.get(section.key, set())
-        last = self._last_row.get(section.key, FIRST_DATA_ROW - 1)
-        kept = {entry.row: entry for entry in entries if entry.row is not None and entry.row in loaded}
-        last_written = last if kept else FIRST_DATA_ROW - 1  # every row new (Open in a used book): from the top
-        added = [entry for entry in entries if entry.row is None or kept.get(entry.row) is not entry]
+    def _write_section(self, plan: writeplan.SectionPlan) -> None:
+        if not (plan.cells or plan.blanked or plan.added):
+            return
+        sheet = self.book.sheets[plan.section.sheet]
         with self._editing(sheet):
-            if kept and last >= FIRST_DATA_ROW:
-                positions = set(codec.owned_positions(section, fields))
-                if any(entry.rebound for entry in kept.values()):
-                    positions.add(section.index("record"))  # the hidden record follows the visible keys
-                rows = [codec.section_row(kept[row]) if row in kept else [None] * width
-                        for row in range(FIRST_DATA_ROW, last + 1)]
-                for first, stop in _runs(sorted(positions)):
-                    self._write(sheet, FIRST_DATA_ROW, first + 1,
-                                [[to_excel(value) for value in row[first:stop]] for row in rows])
-                for entry in kept.values():
-                    if entry.write_inputs and entry.row is not None:  # the tool replaced these inputs
-                        self._write(sheet, entry.row, 1, [[to_excel(value) for value in codec.section_row(entry)]])
-            elif last >= FIRST_DATA_ROW:
-                sheet.range((FIRST_DATA_ROW, 1), (last, width)).clear_contents()
-            if added:
-                first_new = last_written + 1
-                for offset, entry in enumerate(added):
-                    entry.row = first_new + offset
-                self._write(sheet, first_new, 1,
-                            [[to_excel(value) for value in codec.section_row(entry)] for entry in added])
-                last = max(last, first_new + len(added) - 1)
-        self._loaded_rows[section.key] = {entry.row for entry in entries if entry.row is not None}
-        self._last_row[section.key] = last
+            for first, stop in _runs(plan.blanked):  # rows whose record left: every cell of the table
+                sheet.range((first, 1), (stop - 1, plan.width)).clear_contents()
+            for top, left, rows in _changed_blocks(plan):
+                self._write(sheet, top, left, rows)
+            if plan.added:
+                self._write(sheet, plan.first_added, 1,
+                            [[to_excel(value) for value in values] for _, values in plan.added_rows()])
 
     def _write_blocks(self, sheet_name: str, blocks: list[codec.Block]) -> None:
         sheet = self.book.sheets[sheet_name]
@@ -178,32 +156,52 @@ class RangePort:
                 if rows:
                     self._write(sheet, top.row, top.column, [[to_excel(value) for value in row] for row in rows])
 
-    def _write_aux(self, state: BookState) -> None:
-        tables = {NOT_IN_IMS_TABLE.sheet: NOT_IN_IMS_TABLE, REMOVED_TABLE.sheet: REMOVED_TABLE}
-        for sheet_name, rows in codec.aux_tables(state).items():
-            before, last = self._aux_loaded.get(sheet_name, ([], tables[sheet_name].header_row))
-            if rows == before:
-                continue
-            table = tables[sheet_name]
-            sheet = self.book.sheets[sheet_name]
-            if last >= table.first_row:
-                sheet.range((table.first_row, table.left), (last, table.left + table.width - 1)).clear_contents()
-            if rows:
-                self._write(sheet, table.first_row, table.left, [[to_excel(value) for value in row] for row in rows])
-            self._aux_loaded[sheet_name] = (rows, table.first_row + len(rows) - 1)
+    def _write_table(self, plan: writeplan.TablePlan) -> None:
+        table = plan.table
+        sheet = self.book.sheets[table.sheet]
+        if plan.rows:
+            self._write(sheet, plan.top, table.left, [[to_excel(value) for value in row] for row in plan.rows])
+        first_blank = plan.top + len(plan.rows)
+        if plan.blank_to >= first_blank:
+            sheet.range((first_blank, table.left), (plan.blank_to, table.left + table.width - 1)).clear_contents()
 
-    def _append_log(self, log: list[LogEntry]) -> None:
-        count, next_row = self._log_next
-        new = log[count:]
-        if not new:
-            return
-        self._write(self.book.sheets[CHANGE_LOG_TABLE.sheet], next_row, CHANGE_LOG_TABLE.left,
-                    [[to_excel(v) for v in row] for row in codec.log_rows(new)])
-        self._log_next = (len(log), next_row + len(new))
+
+def _changed_blocks(plan: writeplan.SectionPlan) -> Iterator[tuple[int, int, list[list[Any]]]]:
+    """The plan's changed cells as blocks to write, few whatever the number of rows.
+
+    An input column's cells are written exactly (a run of adjacent changed rows per write), so a
+    formula the user keeps in an unchanged input cell stays. The tool's and the portal's columns go
+    in one block per run of adjacent columns, from the first to the last row with a change: the
+    cells in between get the value they already show.
+    """
+    if not plan.cells:
+        return
+    section = plan.section
+    by_column: dict[int, list[int]] = {}
+    for row in sorted(plan.cells):
+        for column in plan.cells[row]:
+            by_column.setdefault(column, []).append(row)
+    inputs = sorted(column for column in by_column if section.columns[column - 1].editable)
+    for column in inputs:
+        for first, stop in _runs(by_column[column]):
+            yield first, column, [[to_excel(plan.cells[row][column])] for row in range(first, stop)]
+    others = sorted(column for column in by_column if not section.columns[column - 1].editable)
+    for first_column, stop_column in _runs(others):
+        rows = sorted({row for column in range(first_column, stop_column) for row in by_column[column]})
+        top, bottom = rows[0], rows[-1]
+        fields = [section.columns[column - 1].field for column in range(first_column, stop_column)]
+        block = []
+        for row in range(top, bottom + 1):
+            entry = plan.kept.get(row)
+            changed = plan.cells.get(row, {})
+            block.append([to_excel(changed[column] if column in changed else
+                                   None if entry is None else codec.field_value(entry, name))
+                          for column, name in zip(range(first_column, stop_column), fields, strict=True)])
+        yield top, first_column, block
 
 
 def _runs(positions: list[int]) -> list[tuple[int, int]]:
-    """Contiguous runs of 0-based positions as (first, stop): one range write per run."""
+    """Contiguous runs of ascending positions as (first, stop): one range call per run."""
     runs: list[tuple[int, int]] = []
     for position in positions:
         if runs and runs[-1][1] == position:
@@ -211,4 +209,3 @@ def _runs(positions: list[int]) -> list[tuple[int, int]]:
         else:
             runs.append((position, position + 1))
     return runs
-

@@ -17,7 +17,7 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
-from ..core import codec
+from ..core import codec, writeplan
 from ..core.book import BookState
 from ..core.layout import (
     CHANGE_LOG_TABLE,
@@ -29,7 +29,7 @@ from ..core.layout import (
     Table,
 )
 from ..core.problems import InputError, Report
-from ..core.sections import FIRST_DATA_ROW, HEADER_ROW, SECTIONS
+from ..core.sections import HEADER_ROW, SECTIONS
 from ..core.summary import findings_by_sheet
 from .backups import replace_keeping_backup
 from .bookfile import MacroSetup, write_book
@@ -56,10 +56,7 @@ class FilePort:
         self._progress = progress or (lambda message: None)
         self.backup: Path | None = None
         self._clear_filters = False
-        self._loaded_rows: dict[str, set[int]] = {}
-        self._next_row: dict[str, int] = {}
-        self._aux_loaded: dict[str, tuple[int, int]] = {}  # table -> (fingerprint of its rows, last row)
-        self._log_loaded = (0, CHANGE_LOG_TABLE.first_row)
+        self._sheets = writeplan.Loaded()  # what the sheets held at the last load or save
         self._at_load: Fingerprint | None = None  # compared before a save replaces the book
         self._loaded = False
 
@@ -105,8 +102,7 @@ class FilePort:
             data = _DataRows(sheet_rows, len(section.columns))
             entries = codec.decode_section(section, data, name)
             state.entries[section.key] = entries
-            self._loaded_rows[section.key] = {entry.row for entry in entries if entry.row is not None}
-            self._next_row[section.key] = data.last + 1
+            self._sheets.read_section(section, entries, data.last)
         for table in (NOT_IN_IMS_TABLE, REMOVED_TABLE, CHANGE_LOG_TABLE):
             found = self._read_table(book, table, sheets)
             if table is NOT_IN_IMS_TABLE:
@@ -115,19 +111,15 @@ class FilePort:
                 state.removed = [codec.decode_removed(row, values, name) for row, values in found]
             else:
                 state.log = [codec.decode_log(values) for _, values in found]
-                self._log_loaded = (len(found), max((row for row, _ in found), default=table.header_row) + 1)
-        for sheet, rows in codec.aux_tables(state).items():
-            self._aux_loaded[sheet] = (_fingerprint(rows), self._aux_loaded.get(sheet, (0, 0))[1])
+            self._sheets.read_table(table, max((row for row, _ in found), default=table.header_row), len(found))
+        self._sheets.read_state(state)
         return state
 
     def _read_table(self, book: CalamineWorkbook, table: Table, sheets: set[str]) -> list[tuple[int, dict[str, Any]]]:
         if table.sheet not in sheets:
-            self._aux_loaded[table.sheet] = (_fingerprint([]), table.header_row)
             return []
         rows = _rows(book, table.sheet, table.left - 1 + table.width)
-        found = codec.decode_table(table, ((row, cells) for row, cells in rows if row >= table.first_row))
-        self._aux_loaded[table.sheet] = (_fingerprint([]), max((row for row, _ in found), default=table.header_row))
-        return found
+        return codec.decode_table(table, ((row, cells) for row, cells in rows if row >= table.first_row))
 
     # --- filters ---------------------------------------------------------------------------
 
@@ -144,84 +136,24 @@ class FilePort:
             self._write_new(state, findings, recon)
             self.new = False
             return
-        edits = self._section_edits(state, fields)
+        plan = writeplan.plan_write(state, self._sheets, fields, findings=findings, recon=recon,
+                                    clear_filters=self._clear_filters)
+        edits = {section_plan.section.sheet: _section_edit(section_plan) for section_plan in plan.sections}
         home = edits.setdefault(HOME, SheetEdit())
-        for top, rows in codec.home_blocks(state, findings=findings, recon=recon):
+        for top, rows in plan.home:
             for r, values in enumerate(rows):
                 home.set_row(top.row + r, top.column, values)
-        self._aux_edits(state, edits)
+        for table_plan in plan.tables:
+            _table_edit(table_plan, edits.setdefault(table_plan.table.sheet, SheetEdit()))
         self._progress(f"Writing {self.path.name}")
         self.backup = save_in_place(self.path, edits, progress=self._progress, before_replace=self._refuse_if_changed)
+        plan.done()
+        self._clear_filters = False
         self._at_load = Fingerprint.of(self.path)
 
     def _refuse_if_changed(self) -> None:
         if self._loaded:
             refuse_if_changed(self.path, self._at_load)
-
-    def _section_edits(self, state: BookState, fields: frozenset[str] | None) -> dict[str, SheetEdit]:
-        edits: dict[str, SheetEdit] = {}
-        for section in SECTIONS:
-            edit = SheetEdit(clear_filter=self._clear_filters)
-            loaded = self._loaded_rows.get(section.key, set())
-            next_row = self._next_row.get(section.key, FIRST_DATA_ROW)
-            owned = codec.owned_positions(section, fields)
-            record_position = section.index("record")
-            kept = [e for e in state.entries[section.key] if e.row is not None and e.row in loaded]
-            present = {e.row for e in kept if e.row is not None}
-            for row in loaded - present:  # records that left the sheet (refresh): their cells go blank
-                edit.set_row(row, 1, [None] * len(section.columns))
-            if not present:  # every row is new (Open in an existing book): start at the top
-                next_row = FIRST_DATA_ROW
-            written: set[int] = set()
-            record_owned = record_position in owned
-            columns = section.columns
-            for entry in state.entries[section.key]:
-                at = entry.row
-                if at is None or at not in present or at in written:
-                    entry.row = next_row
-                    next_row += 1
-                    edit.set_row(entry.row, 1, codec.section_row(entry))
-                    continue
-                written.add(at)
-                if entry.write_inputs:  # the tool replaced this row's inputs (supplier edit): every cell
-                    edit.set_row(at, 1, codec.section_row(entry))
-                    continue
-                for position in owned:
-                    edit.set(at, position + 1, codec.field_value(entry, columns[position].field))
-                if entry.rebound and not record_owned:  # the hidden record follows the visible keys now
-                    edit.set(at, record_position + 1, codec.field_value(entry, "record"))
-            self._next_row[section.key] = next_row
-            self._loaded_rows[section.key] = {e.row for e in state.entries[section.key] if e.row is not None}
-            edits[section.sheet] = edit
-        self._clear_filters = False
-        return edits
-
-    def _aux_edits(self, state: BookState, edits: dict[str, SheetEdit]) -> None:
-        tables = {NOT_IN_IMS_TABLE.sheet: NOT_IN_IMS_TABLE, REMOVED_TABLE.sheet: REMOVED_TABLE}
-        for sheet, rows in codec.aux_tables(state).items():
-            before, last_row = self._aux_loaded.get(sheet, (_fingerprint([]), tables[sheet].header_row))
-            if _fingerprint(rows) == before:
-                continue
-            table = tables[sheet]
-            # Rows the sheet has are patched; the rest are encoded as the sheet is written.
-            on_sheet = max(0, last_row - table.header_row)
-            edit = edits.setdefault(sheet, SheetEdit())
-            for offset, values in enumerate(rows[:on_sheet]):
-                edit.set_row(table.first_row + offset, table.left, values)
-            for row in range(table.first_row + len(rows), last_row + 1):
-                edit.set_row(row, table.left, [None] * table.width)
-            if len(rows) > on_sheet:
-                first_new = table.first_row + on_sheet
-                edit.appended = ((first_new + i, table.left, values) for i, values in enumerate(rows[on_sheet:]))
-                edit.appended_extent = (table.first_row + len(rows) - 1, table.left + table.width - 1)
-            self._aux_loaded[sheet] = (_fingerprint(rows), max(last_row, table.first_row + len(rows) - 1))
-        count, next_row = self._log_loaded
-        new_lines = state.log[count:]
-        if new_lines:
-            edit = edits.setdefault(CHANGE_LOG_TABLE.sheet, SheetEdit())
-            for offset, values in enumerate(codec.log_rows(new_lines)):
-                edit.set_row(next_row + offset, CHANGE_LOG_TABLE.left, values)
-            self._log_loaded = (len(state.log), next_row + len(new_lines))
 
     def _write_new(self, state: BookState, findings: dict[str, tuple[int, int]] | None,
                    recon: dict[str, tuple[int, Any]] | None) -> None:
@@ -234,25 +166,45 @@ class FilePort:
         with tempfile.TemporaryDirectory(dir=self.path.parent, prefix=f".{self.path.stem}.") as folder:
             skeleton = Path(folder) / f"skeleton{self.path.suffix}"
             write_book(skeleton, state, macros=macros, findings=findings, recon=recon, rows=False)
+            plan = writeplan.plan_write(state, writeplan.Loaded(), None)
             edits = {}
-            for section in SECTIONS:
-                entries = state.entries[section.key]
-                for offset, entry in enumerate(entries):
-                    entry.row = FIRST_DATA_ROW + offset
+            for section_plan in plan.sections:
                 # The rows are encoded as the sheet is written: never all of them in memory at once.
-                edits[section.sheet] = SheetEdit(
-                    appended=((entry.row or 0, 1, codec.section_row(entry)) for entry in entries),
-                    appended_extent=(FIRST_DATA_ROW + len(entries) - 1, len(section.columns)) if entries else (0, 0))
-                self._loaded_rows[section.key] = {e.row for e in entries if e.row is not None}
-                self._next_row[section.key] = FIRST_DATA_ROW + len(entries)
+                last = section_plan.first_added + len(section_plan.added) - 1
+                edits[section_plan.section.sheet] = SheetEdit(
+                    appended=((row, 1, values) for row, values in section_plan.added_rows()),
+                    appended_extent=(last, section_plan.width) if section_plan.added else (0, 0))
             self.backup = save_in_place(self.path, edits, source=skeleton, progress=self._progress,
                                         before_replace=self._refuse_if_changed)
+            plan.done()  # write_book wrote Home, the tables and the log the plan names
         self._at_load = Fingerprint.of(self.path)
-        self._log_loaded = (len(state.log), CHANGE_LOG_TABLE.first_row + len(state.log))
-        for sheet, rows in codec.aux_tables(state).items():
-            self._aux_loaded[sheet] = (_fingerprint(rows), NOT_IN_IMS_TABLE.header_row + len(rows))
 
 
+# --- carrying out the plan ----------------------------------------------------------------------
+
+
+def _section_edit(plan: writeplan.SectionPlan) -> SheetEdit:
+    edit = SheetEdit(cells=dict(plan.cells), clear_filter=plan.clear_filters)  # the plan's own stays as planned
+    blank = [None] * plan.width
+    for row in plan.blanked:
+        edit.set_row(row, 1, blank)
+    for row, values in plan.added_rows():
+        edit.set_row(row, 1, values)
+    return edit
+
+
+def _table_edit(plan: writeplan.TablePlan, edit: SheetEdit) -> None:
+    """Rows the sheet has are patched; the rest are encoded as the sheet is written."""
+    table = plan.table
+    on_sheet = max(0, plan.blank_to - plan.top + 1) if table is not CHANGE_LOG_TABLE else len(plan.rows)
+    for offset, values in enumerate(plan.rows[:on_sheet]):
+        edit.set_row(plan.top + offset, table.left, values)
+    for row in range(plan.top + len(plan.rows), plan.blank_to + 1):
+        edit.set_row(row, table.left, [None] * table.width)
+    if len(plan.rows) > on_sheet:
+        first_new = plan.top + on_sheet
+        edit.appended = ((first_new + i, table.left, values) for i, values in enumerate(plan.rows[on_sheet:]))
+        edit.appended_extent = (plan.top + len(plan.rows) - 1, table.left + table.width - 1)
 
 
 # --- saving ------------------------------------------------------------------------------------
@@ -271,11 +223,6 @@ def save_in_place(path: Path, edits: dict[str, SheetEdit], *, source: Path | Non
 
 
 # --- reading helpers -------------------------------------------------------------------------------
-
-
-def _fingerprint(rows: list[list[Any]]) -> int:
-    """What a table's rows were, in a few bytes (comparing, not keeping, 100,000 rows)."""
-    return hash(tuple(tuple(row) for row in rows))
 
 
 class _DataRows:

@@ -152,7 +152,11 @@ class FakeLiteRange:
 def lite_book() -> FakeLiteBook:
     """An empty book with the sheets of ``ims-xl lite``'s workbook."""
     from ims_xl.core import layout
-    from ims_xl.core.sections import SECTIONS
+    from ims_xl.core.sections import HEADER_ROW, SECTIONS
 
-    return FakeLiteBook([layout.HOME, *(s.sheet for s in SECTIONS), layout.NOT_IN_IMS, layout.REMOVED,
+    book = FakeLiteBook([layout.HOME, *(s.sheet for s in SECTIONS), layout.NOT_IN_IMS, layout.REMOVED,
                          layout.CHANGE_LOG, layout.LISTS])
+    for section in SECTIONS:  # the section sheets' headers, as ``ims-xl lite`` writes them
+        for column, header in enumerate((c.header for c in section.columns), start=1):
+            book.sheets[section.sheet].cells[(HEADER_ROW, column)] = header
+    return book
