@@ -191,6 +191,9 @@ INPUT_ERRORS: dict[str, str] = {
     "not-an-ims-xl-workbook": "the workbook lacks the Home or section sheets ims-xl writes",
     "sheet-missing": "a sheet the tool writes into (a section sheet, `xlwings.conf`) was deleted or renamed",
     "unexpected-header": "a section sheet's header was changed, or its columns moved",
+    "sheet-xml-not-supported": "a sheet the tool writes into is stored in a form the in-place patcher does not "
+                               "write (a namespace prefix such as x:worksheet, as some tools write); saving it once "
+                               "in Excel or LibreOffice stores it plainly",
     "stray-cell": "a sheet has a value far outside its table (Ctrl+End shows it in Excel)",
     "row-without-record": "a row shows a document (a supplier GSTIN or number) but has no hidden Portal Record: "
                           "rows come from the portal download (a total or a note under a table is left alone)",

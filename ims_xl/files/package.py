@@ -1,14 +1,18 @@
 """An .xlsx/.xlsm package edited in place: only the cells the tool owns change.
 
 A workbook is a zip of XML parts. To write a few columns, only those sheets' parts are inflated
-and patched (``sheetxml``) and deflated again; every other part is copied as stored, so the user's
-sheets, comments, formulas, names, charts, the VBA project and the buttons come through unchanged.
-The package is checked for size and expansion before anything is inflated.
+and patched (``sheetxml``) and deflated again; every other part is copied as stored (its
+compressed bytes, never inflated), so the user's sheets, comments, formulas, names, charts, the
+VBA project and the buttons come through unchanged. Clearing filters also clears the criteria of
+the sheet's tables (``xl/tables/*.xml``). When a formula cell is replaced, ``xl/calcChain.xml``
+(Excel's record of which cells to calculate) is dropped with its content type and relationship:
+Excel rebuilds it. The package is checked for size and expansion before anything is inflated.
 """
 
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
@@ -16,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from ..core.layout import HOME
 from ..core.problems import InputError
 from ..core.sections import SECTIONS
-from .sheetxml import SheetEdit, filtered_from, patch_sheet_chunks
+from .sheetxml import PatchOutcome, SheetEdit, SheetXmlNotSupported, patch_sheet_chunks, without_filter_criteria
 
 # A workbook whose parts would inflate past these is refused before anything is read: a damaged
 # or hostile file must not exhaust the memory of the PC it is opened on.
@@ -61,6 +65,7 @@ class Package:
                                  "this is not a workbook the tool will open (damaged or hostile file)",
                                  code="workbook-too-large", file=path.name)
         self.sheet_parts = self._sheet_parts()
+        self.date1904 = re.search(rb'<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(?:1|true)"', self._workbook) is not None
 
     def close(self) -> None:
         self.zip.close()
@@ -93,7 +98,7 @@ class Package:
     def _sheet_parts(self) -> dict[str, str]:
         """Sheet name -> part name, through the workbook's relationships."""
         try:
-            workbook = self.read("xl/workbook.xml")
+            workbook = self._workbook = self.read("xl/workbook.xml")
             rels = self.read("xl/_rels/workbook.xml.rels")
         except KeyError:
             raise InputError(f"{self.path.name}: not an Excel workbook (no xl/workbook.xml)",
@@ -114,10 +119,42 @@ class Package:
                 parts[_unescape(name.group(1).decode())] = targets.get(key, "")
         return parts
 
+    def table_parts(self, sheet_part: str) -> list[str]:
+        """The table parts (Excel Tables, LibreOffice database ranges) of a sheet."""
+        folder, name = sheet_part.rsplit("/", 1)
+        try:
+            rels = self.read(f"{folder}/_rels/{name}.rels")
+        except KeyError:
+            return []
+        tables = []
+        for match in re.finditer(rb"<Relationship\b([^>]*)/?>", rels):
+            attributes = dict(_ATTRIBUTE.findall(match.group(1)))
+            if attributes.get(b"Type", b"").endswith(b"/table"):
+                target = attributes.get(b"Target", b"").decode()
+                path = target.lstrip("/") if target.startswith("/") else _joined(folder, target)
+                tables.append(path)
+        return tables
+
+
+def _joined(folder: str, target: str) -> str:
+    parts: list[str] = folder.split("/")
+    for piece in target.split("/"):
+        if piece == "..":
+            parts.pop()
+        elif piece not in ("", "."):
+            parts.append(piece)
+    return "/".join(parts)
+
 
 def _unescape(text: str) -> str:
     return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
             .replace("&amp;", "&"))
+
+
+_CALC_CHAIN = "xl/calcChain.xml"
+_CONTENT_TYPES = "[Content_Types].xml"
+_WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+_LAST = (_CONTENT_TYPES, _WORKBOOK_RELS, _CALC_CHAIN)  # written after the sheets: they may change with them
 
 
 def rewrite_package(source: Path, target: Path, edits: Mapping[str, SheetEdit],
@@ -137,24 +174,87 @@ def rewrite_package(source: Path, target: Path, edits: Mapping[str, SheetEdit],
                                  code="sheet-missing", file=source.name, sheet=sheet)
             if edit:
                 by_part[part] = (sheet, edit)
+        tables = {table for part, (_, edit) in by_part.items() if edit.clear_filter
+                  for table in package.table_parts(part)}
+        outcome = PatchOutcome()
+        last: list[zipfile.ZipInfo] = []
         for info in package.zip.infolist():
             if replace_parts and info.filename in replace_parts:
                 out.writestr(info, replace_parts[info.filename], compress_type=info.compress_type)
-                continue
-            pieces: Iterable[bytes] = package.chunks(info.filename)
-            copy = _copy_of(info)
-            if info.filename in by_part:
+            elif info.filename in by_part:
                 sheet, edit = by_part[info.filename]
                 if progress:
                     progress(f"Writing {sheet}")
-                unhide_from = filtered_from(package.chunks(info.filename)) if edit.clear_filter else None
-                pieces = patch_sheet_chunks(pieces, edit, unhide_from)
+                pieces = patch_sheet_chunks(package.chunks(info.filename), edit, date1904=package.date1904,
+                                            outcome=outcome)
                 # The sheets written on every command: the fastest deflate level (about a fifth larger,
                 # several times faster); Excel and LibreOffice save them smaller again.
-                copy._compresslevel = 1  # type: ignore[attr-defined]
-            with out.open(copy, "w", force_zip64=info.file_size > _ZIP64_FROM) as stream:
-                for piece in pieces:
-                    stream.write(piece)
+                _write_streamed(out, info, _refusing(pieces, source.name, sheet), level=1)
+            elif info.filename in tables:
+                out.writestr(_copy_of(info), without_filter_criteria(package.read(info.filename)))
+            elif info.filename in _LAST:
+                last.append(info)
+            else:
+                _copy_stored(package.zip, info, out)
+        for info in last:
+            if not outcome.formula_replaced:
+                _copy_stored(package.zip, info, out)
+            elif info.filename == _CONTENT_TYPES:
+                out.writestr(_copy_of(info), re.sub(rb'<Override\b[^>]*PartName="/xl/calcChain.xml"[^>]*/>', b"",
+                                                    package.read(info.filename)))
+            elif info.filename == _WORKBOOK_RELS:
+                out.writestr(_copy_of(info), re.sub(rb'<Relationship\b[^>]*Target="(?:/xl/)?calcChain.xml"[^>]*/>',
+                                                    b"", package.read(info.filename)))
+            # a stale calcChain.xml is left out: Excel rebuilds it
+
+
+def _refusing(pieces: Iterable[bytes], book: str, sheet: str) -> Iterator[bytes]:
+    try:
+        yield from pieces
+    except SheetXmlNotSupported as error:
+        raise InputError(f"{book}: sheet {sheet} cannot be written in place: {error}; open the workbook in "
+                         "Excel or LibreOffice, save it, and try again", code="sheet-xml-not-supported",
+                         file=book, sheet=sheet) from None
+
+
+def _write_streamed(out: zipfile.ZipFile, info: zipfile.ZipInfo, pieces: Iterable[bytes], *, level: int) -> None:
+    copy = _copy_of(info)
+    copy._compresslevel = level  # type: ignore[attr-defined]
+    with out.open(copy, "w", force_zip64=info.file_size > _ZIP64_FROM) as stream:
+        for piece in pieces:
+            stream.write(piece)
+
+
+def _copy_stored(source: zipfile.ZipFile, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
+    """A part copied as its compressed bytes: never inflated or deflated again."""
+    if info.flag_bits & 0x1:  # encrypted: not in a workbook; copy through zipfile's own path
+        raise InputError(f"{Path(str(source.filename)).name}: the part {info.filename} is encrypted",
+                         code="not-a-workbook", file=Path(str(source.filename)).name)
+    assert source.fp is not None and out.fp is not None
+    source.fp.seek(info.header_offset)
+    header = source.fp.read(30)
+    if header[:4] != b"PK\x03\x04":
+        raise InputError(f"{Path(str(source.filename)).name}: the part {info.filename} is damaged",
+                         code="not-a-workbook", file=Path(str(source.filename)).name)
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    source.fp.seek(info.header_offset + 30 + name_length + extra_length)
+    copy = _copy_of(info)
+    copy.CRC, copy.compress_size, copy.file_size = info.CRC, info.compress_size, info.file_size
+    copy.flag_bits = info.flag_bits & ~0x08  # sizes go in the header: no data descriptor after the bytes
+    copy.header_offset = out.fp.tell()
+    zip64 = info.file_size > zipfile.ZIP64_LIMIT or info.compress_size > zipfile.ZIP64_LIMIT
+    out.fp.write(copy.FileHeader(zip64))
+    remaining = info.compress_size
+    while remaining:
+        piece = source.fp.read(min(remaining, _CHUNK))
+        if not piece:
+            raise InputError(f"{Path(str(source.filename)).name}: the part {info.filename} is cut short",
+                             code="not-a-workbook", file=Path(str(source.filename)).name)
+        out.fp.write(piece)
+        remaining -= len(piece)
+    out.filelist.append(copy)
+    out.NameToInfo[copy.filename] = copy
+    out.start_dir = out.fp.tell()
 
 
 _ZIP64_FROM = 1 << 30  # parts near 2 GiB need the zip64 header, decided before writing

@@ -1,9 +1,13 @@
 """One worksheet's XML patched at the byte level: rows and cells located by their tags, nothing
 parsed into objects, so a sheet of a million rows streams through in a few MB.
 
-What the patcher copes with, because Excel and LibreOffice write it: shared or inline strings,
-cells without an ``r`` reference, rows absent from the XML, styles renumbered by the last save (a
-replaced cell keeps its own style, a new cell takes its column's), filters to clear.
+What the patcher copes with, because Excel, LibreOffice and the Open XML SDK write it: shared or
+inline strings, cells without an ``r`` or ``s`` attribute (a blanked one stays in place as an
+empty cell), rows absent from the XML, styles renumbered by the last save (a replaced cell keeps
+its own style, a new cell takes its column's), shared formulas (a replaced master hands its
+formula, translated, to the next cell of its group), the 1904 date system, filters to clear. Text
+is written as Excel writes it: characters XML cannot carry or would normalise (CR) as ``_xHHHH_``.
+What it refuses, with ``SheetXmlNotSupported``: a sheet written with a namespace prefix.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
+
+from openpyxl.formula.translate import Translator, TranslatorError
 
 from ..core.layout import column_letter, column_number
 
@@ -31,9 +37,15 @@ _AUTOFILTER = re.compile(rb"<autoFilter\b([^>]*?)(?:/>|>.*?</autoFilter>)", re.S
 _HIDDEN = re.compile(rb'\shidden="(?:1|true)"')
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"\s*/>')
 _FILTER_MODE = re.compile(rb'\sfilterMode="(?:1|true)"')
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# What XML cannot carry, and CR, which an XML reader turns into LF (Excel writes it as _x000D_).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _LOOKS_ESCAPED = re.compile("_(x[0-9A-Fa-f]{4}_)")
 _EXCEL_EPOCH = date(1899, 12, 30)
+_EPOCH_1904 = date(1904, 1, 1)
+_FORMULA = re.compile(rb"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
+_SHARED_CHILD = re.compile(rb'<f\b[^>]*\bsi="(\d+)"[^>]*?(?:/>|>\s*</f>)')
+_PREFIXED = re.compile(rb"<\w+:(?:worksheet|sheetData)\b")
+_RANGE = re.compile(r"([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?")
 
 Value = Any  # str, Decimal, int, float, bool, date, datetime, or None (blank the cell)
 
@@ -67,33 +79,43 @@ class SheetEdit:
         return bool(self.cells) or self.clear_filter or self.appended_extent[0] > 0
 
 
-def filtered_from(chunks: Iterable[bytes]) -> int | None:
-    """The first data row under the sheet's autofilter when the filter has criteria (rows hidden by
-    it are to be shown again); None when nothing is filtered. One pass, no parsing."""
-    carry = b""
-    for chunk in chunks:
-        text = carry + chunk
-        found = _AUTOFILTER.search(text)  # only a whole element matches
-        if found is not None:
-            if b"<filterColumn" not in found.group(0):
-                return None
-            reference = re.search(rb'ref="[A-Z]+(\d+)', found.group(1))
-            return int(reference.group(1)) + 1 if reference else 1
-        carry = text[-65536:]  # an autoFilter element is short: enough to see it whole across chunks
-    return None
+class SheetXmlNotSupported(ValueError):
+    """Valid sheet XML this patcher does not write (the reason is the message)."""
+
+
+@dataclass
+class PatchOutcome:
+    """What patching a sheet found, for the package around it."""
+
+    formula_replaced: bool = False  # a formula cell was replaced: the workbook's calcChain is stale
+
+
+@dataclass
+class _Context:
+    """What every cell written on one sheet depends on."""
+
+    column_styles: dict[int, int]
+    date1904: bool
+    outcome: PatchOutcome
+    # Shared formulas whose master was replaced, by si: (formula, master row, column, group's
+    # last row, first column, last column); the next cell of the group becomes the master.
+    waiting: dict[bytes, tuple[str, int, int, int, int, int]] = field(default_factory=dict)
 
 
 # --- one sheet -----------------------------------------------------------------------------------
 
 
-def patch_sheet(xml: bytes, edit: SheetEdit) -> bytes:
+def patch_sheet(xml: bytes, edit: SheetEdit, *, date1904: bool = False, outcome: PatchOutcome | None = None) -> bytes:
     """The sheet XML with ``edit`` applied (all in memory; ``patch_sheet_chunks`` streams)."""
-    unhide_from = filtered_from([xml]) if edit.clear_filter else None
-    return b"".join(patch_sheet_chunks([xml], edit, unhide_from))
+    return b"".join(patch_sheet_chunks([xml], edit, date1904=date1904, outcome=outcome))
 
 
-def patch_sheet_chunks(chunks: Iterable[bytes], edit: SheetEdit, unhide_from: int | None = None) -> Iterator[bytes]:
-    """The sheet XML, arriving in ``chunks``, with ``edit`` applied: rows are patched as they pass."""
+def patch_sheet_chunks(chunks: Iterable[bytes], edit: SheetEdit, *, date1904: bool = False,
+                       outcome: PatchOutcome | None = None) -> Iterator[bytes]:
+    """The sheet XML, arriving in ``chunks``, with ``edit`` applied: rows are patched as they pass.
+
+    ``edit.clear_filter`` shows every hidden row and removes the autofilter's criteria.
+    """
     source = iter(chunks)
     buffer = b""
     opening = None
@@ -102,10 +124,16 @@ def patch_sheet_chunks(chunks: Iterable[bytes], edit: SheetEdit, unhide_from: in
         opening = _SHEET_DATA.search(buffer)
         if opening is not None:
             break
+        if _PREFIXED.search(buffer):
+            break
     if opening is None:
-        raise ValueError("a worksheet without sheetData")
+        if _PREFIXED.search(buffer):
+            raise SheetXmlNotSupported("its XML uses a namespace prefix (x:worksheet)")
+        raise SheetXmlNotSupported("it has no sheetData element")
     head = buffer[:opening.start()]
-    column_styles = _column_styles(head)
+    if _PREFIXED.search(head):
+        raise SheetXmlNotSupported("its XML uses a namespace prefix (x:worksheet)")
+    context = _Context(_column_styles(head), date1904, outcome or PatchOutcome())
     if edit.clear_filter:
         head = _FILTER_MODE.sub(b"", head)
     last_row, last_column = edit.extent()
@@ -147,9 +175,9 @@ def patch_sheet_chunks(chunks: Iterable[bytes], edit: SheetEdit, unhide_from: in
             out.append(buffer[position:start])
             while next_pending < len(pending) and pending[next_pending][0] < row:  # rows the XML lacks
                 new_row, values = pending[next_pending]
-                out.append(_new_row(new_row, values, column_styles))
+                out.append(_new_row(new_row, values, context))
                 next_pending += 1
-            if unhide_from is not None and row >= unhide_from and b"hidden" in start_tag:
+            if edit.clear_filter and b"hidden" in start_tag:
                 start_tag = _HIDDEN.sub(b"", start_tag)
             if next_pending < len(pending) and pending[next_pending][0] == row:
                 content = b"" if self_closing else buffer[tag_end + 1:end - len(b"</row>")]
@@ -157,8 +185,14 @@ def patch_sheet_chunks(chunks: Iterable[bytes], edit: SheetEdit, unhide_from: in
                     start_tag = start_tag[:-2] + b">"
                 if not number_match:
                     start_tag = start_tag[:-1] + b' r="%d">' % row
-                out.append(start_tag + _patch_row(content, row, pending[next_pending][1], column_styles) + b"</row>")
+                content = _patch_row(content, row, pending[next_pending][1], context)
+                if context.waiting and b'si="' in content:
+                    content = _take_over_formulas(content, row, context)
+                out.append(start_tag + content + b"</row>")
                 next_pending += 1
+            elif context.waiting and not self_closing and b'si="' in buffer[tag_end + 1:end]:
+                content = _take_over_formulas(buffer[tag_end + 1:end - len(b"</row>")], row, context)
+                out.append(start_tag + content + b"</row>")
             else:
                 out.append(start_tag + buffer[tag_end + 1:end] if not self_closing else start_tag)
             position, previous_row = end, row
@@ -169,20 +203,20 @@ def patch_sheet_chunks(chunks: Iterable[bytes], edit: SheetEdit, unhide_from: in
             if more is None:
                 raise ValueError("a worksheet whose sheetData does not end")
             buffer += more
-    tail: list[bytes] = [_new_row(row, values, column_styles) for row, values in pending[next_pending:]]
+    tail: list[bytes] = [_new_row(row, values, context) for row, values in pending[next_pending:]]
     for row, first_column, row_values in edit.appended:
-        tail.append(_new_row(row, {first_column + i: v for i, v in enumerate(row_values)}, column_styles))
+        tail.append(_new_row(row, {first_column + i: v for i, v in enumerate(row_values)}, context))
         if len(tail) >= 1000:
             yield b"".join(tail)
             tail = []
     yield b"".join(tail) + b"</sheetData>"
     rest = buffer + b"".join(source)  # what follows the rows is short: filters, formats, drawings
     if edit.clear_filter:
-        rest = _without_filter_criteria(rest)
+        rest = without_filter_criteria(rest)
     yield rest
 
 
-def _patch_row(content: bytes, row: int, values: dict[int, Value], column_styles: dict[int, int]) -> bytes:
+def _patch_row(content: bytes, row: int, values: dict[int, Value], context: _Context) -> bytes:
     """A row's cells with ``values`` set: each named cell replaced (keeping its style) or inserted in
     column order; every other cell's bytes as they were.
 
@@ -191,7 +225,7 @@ def _patch_row(content: bytes, row: int, values: dict[int, Value], column_styles
     """
     cells = content.count(b"<c")
     if cells != content.count(b'<c r="'):
-        return _patch_row_slowly(content, row, values, column_styles)
+        return _patch_row_slowly(content, row, values, context)
     last_column = 0
     if cells:
         tail = content.rfind(b'<c r="') + 6
@@ -203,45 +237,110 @@ def _patch_row(content: bytes, row: int, values: dict[int, Value], column_styles
             tag_end = content.index(b">", start)
             end = tag_end + 1 if content[tag_end - 1] == 0x2F else content.index(b"</c>", tag_end) + 4  # "/"
             style = _CELL_STYLE.search(content, start, tag_end)
-            new = _cell(row, column, value, int(style.group(1)) if style else None)
+            if content.find(b"<f", tag_end, end) >= 0:
+                _formula_replaced(content[start:end], row, column, context)
+            new = _cell(row, column, value, int(style.group(1)) if style else None, context.date1904)
             content = content[:start] + new + content[end:]
             continue
         if last_column - column > 64:  # a far cell of the user's: do not search column by column
-            return _patch_row_slowly(content, row, values, column_styles)
+            return _patch_row_slowly(content, row, values, context)
         at = len(content)
         for later in range(column + 1, last_column + 1):  # before the first cell right of it
             found = content.find(b'<c r="' + _letters(later) + suffix)
             if found >= 0:
                 at = found
                 break
-        content = content[:at] + _cell(row, column, value, column_styles.get(column)) + content[at:]
+        content = content[:at] + _cell(row, column, value, context.column_styles.get(column), context.date1904) + \
+            content[at:]
     return content
 
 
-def _patch_row_slowly(content: bytes, row: int, values: dict[int, Value], column_styles: dict[int, int]) -> bytes:
-    """``_patch_row`` for cells whose attributes come in another order: every cell parsed."""
+def _patch_row_slowly(content: bytes, row: int, values: dict[int, Value], context: _Context) -> bytes:
+    """``_patch_row`` for cells whose attributes come in another order, or without ``r``: every
+    cell parsed. A cell without ``r`` sits right of the one before it, so a blanked cell stays as an
+    empty element (removing it would move every later cell one column left)."""
     cells: list[tuple[int, bytes]] = []
+    previous = 0
+    positional = False  # a cell without r: its place is the one after the cell before it
+    for match in _CELL.finditer(content):
+        cell = match.group(0)
+        start_tag = cell[:cell.index(b">") + 1]
+        reference = _CELL_REF.search(start_tag)
+        column = column_number(reference.group(1).decode()) if reference else previous + 1
+        positional = positional or reference is None
+        cells.append((column, cell))
+        previous = column
+    out: list[bytes] = []
+    remaining = dict(sorted(values.items()))
+    styles, date1904 = context.column_styles, context.date1904
+    for column, cell in cells:
+        while remaining and next(iter(remaining)) < column:
+            new_column = next(iter(remaining))
+            out.append(_cell(row, new_column, remaining.pop(new_column), styles.get(new_column), date1904))
+        if column in remaining:
+            start_tag = cell[:cell.index(b">") + 1]
+            style = _CELL_STYLE.search(start_tag)
+            if b"<f" in cell:
+                _formula_replaced(cell, row, column, context)
+            new = _cell(row, column, remaining.pop(column), int(style.group(1)) if style else None, date1904)
+            out.append(new or (b'<c r="%s%d"/>' % (_letters(column), row) if positional else b""))
+        else:
+            out.append(cell)
+    for column, value in remaining.items():
+        out.append(_cell(row, column, value, styles.get(column), date1904))
+    return b"".join(out)
+
+
+# --- formulas --------------------------------------------------------------------------------------
+
+
+def _formula_replaced(cell: bytes, row: int, column: int, context: _Context) -> None:
+    """A formula cell is being replaced: the calcChain is stale; a shared formula's master hands
+    its formula to the next cell of its group."""
+    context.outcome.formula_replaced = True
+    found = _FORMULA.search(cell)
+    if found is None:
+        return
+    attributes = dict(_ATTRIBUTE.findall(found.group(1)))
+    if attributes.get(b"t") != b"shared" or b"si" not in attributes or not found.group(2):
+        return
+    group = _RANGE.fullmatch(attributes.get(b"ref", b"").decode())
+    if group is None:
+        return
+    first_column = column_number(group.group(1))
+    last_column = column_number(group.group(3)) if group.group(3) else first_column
+    last_row = int(group.group(4)) if group.group(4) else int(group.group(2))
+    formula = unescape(found.group(2).decode(), {"&quot;": '"', "&apos;": "'"})
+    context.waiting[attributes[b"si"]] = (formula, row, column, last_row, first_column, last_column)
+
+
+def _take_over_formulas(content: bytes, row: int, context: _Context) -> bytes:
+    """Cells of a row that belong to a shared formula whose master was replaced: the first one
+    becomes the group's master, with the formula translated to its place."""
+    out: list[bytes] = []
     previous = 0
     for match in _CELL.finditer(content):
         cell = match.group(0)
         start_tag = cell[:cell.index(b">") + 1]
         reference = _CELL_REF.search(start_tag)
         column = column_number(reference.group(1).decode()) if reference else previous + 1
-        cells.append((column, cell))
         previous = column
-    out: list[bytes] = []
-    remaining = dict(sorted(values.items()))
-    for column, cell in cells:
-        while remaining and next(iter(remaining)) < column:
-            new_column = next(iter(remaining))
-            out.append(_cell(row, new_column, remaining.pop(new_column), column_styles.get(new_column)))
-        if column in remaining:
-            style = _CELL_STYLE.search(cell[:cell.index(b">") + 1])
-            out.append(_cell(row, column, remaining.pop(column), int(style.group(1)) if style else None))
-        else:
-            out.append(cell)
-    for column, value in remaining.items():
-        out.append(_cell(row, column, value, column_styles.get(column)))
+        child = _SHARED_CHILD.search(cell)
+        if child is not None and child.group(1) in context.waiting:
+            si = child.group(1)
+            formula, from_row, from_column, last_row, first_column, last_column = context.waiting.pop(si)
+            here = f"{column_letter(column)}{row}"
+            try:
+                moved = Translator("=" + formula, origin=f"{column_letter(from_column)}{from_row}").translate_formula(
+                    here)[1:]
+            except TranslatorError:
+                moved = formula
+            group = f"{column_letter(first_column)}{row}:{column_letter(last_column)}{last_row}"
+            master = b'<f t="shared" ref="%s" si="%s">%s</f>' % (group.encode(), si, escape(moved).encode())
+            cell = cell[:child.start()] + master + cell[child.end():]
+        out.append(cell)
+    if len(out) != content.count(b"<c"):  # not only cells between the cells (unusual): leave the row
+        return content
     return b"".join(out)
 
 
@@ -255,12 +354,14 @@ def _letters(column: int) -> bytes:
     return column_letter(column).encode()
 
 
-def _new_row(row: int, values: dict[int, Value], column_styles: dict[int, int]) -> bytes:
-    cells = b"".join(_cell(row, column, value, column_styles.get(column)) for column, value in sorted(values.items()))
+def _new_row(row: int, values: dict[int, Value], context: _Context) -> bytes:
+    styles, date1904 = context.column_styles, context.date1904
+    cells = b"".join(_cell(row, column, value, styles.get(column), date1904)
+                     for column, value in sorted(values.items()))
     return b'<row r="%d">%s</row>' % (row, cells)
 
 
-def _cell(row: int, column: int, value: Value, style: int | None) -> bytes:
+def _cell(row: int, column: int, value: Value, style: int | None, date1904: bool = False) -> bytes:
     reference = f'r="{column_letter(column)}{row}"'
     styled = f'{reference} s="{style}"' if style else reference
     if value is None or value == "":
@@ -274,12 +375,12 @@ def _cell(row: int, column: int, value: Value, style: int | None) -> bytes:
     elif isinstance(value, int | float):
         number = repr(value)
     elif isinstance(value, datetime):
-        delta = value - datetime(1899, 12, 30)
+        delta = value - datetime.combine(_EPOCH_1904 if date1904 else _EXCEL_EPOCH, datetime.min.time())
         number = repr(delta.days + delta.seconds / 86400)
     elif isinstance(value, date):
-        number = str((value - _EXCEL_EPOCH).days)
+        number = str((value - (_EPOCH_1904 if date1904 else _EXCEL_EPOCH)).days)
     else:
-        return _cell(row, column, str(value), style)
+        return _cell(row, column, str(value), style, date1904)
     return f"<c {styled}><v>{number}</v></c>".encode()
 
 
@@ -304,8 +405,9 @@ def _column_styles(head: bytes) -> dict[int, int]:
     return styles
 
 
-def _without_filter_criteria(tail: bytes) -> bytes:
-    """The autofilter kept (its arrows) without its criteria or sort state."""
+def without_filter_criteria(tail: bytes) -> bytes:
+    """The autofilter kept (its arrows) without its criteria or sort state: in a sheet's XML after
+    its rows, or in a table part."""
     match = _AUTOFILTER.search(tail)
     if match is None:
         return tail
