@@ -412,3 +412,116 @@ def test_a_sheet_without_sheet_data_is_refused_not_a_crash(tmp_path: Path) -> No
     with pytest.raises(InputError) as refused:
         rewrite_package(source, target, {"S": edit})
     assert refused.value.code == "sheet-xml-not-supported"
+
+
+# --- a filled-down Status formula through refresh and reconcile --apply, in LibreOffice ------------
+
+
+def with_filled_down_status(book: Path) -> None:
+    """B2B's Status as a user who fills a formula down leaves it, as Excel stores it (a shared
+    formula: a master on row 5, children below) over a column of their own, with a calcChain."""
+    from ims_xl.core.sections import BY_KEY, FIRST_DATA_ROW
+    from ims_xl.files.package import Package
+
+    b2b = BY_KEY["b2b"]
+    status = sheetxml.column_letter(b2b.index("status") + 1)
+    mine = sheetxml.column_letter(len(b2b.columns) + 2)  # the user's column, right of the table
+    with Package(book) as package:
+        part = package.sheet_parts["B2B"]
+        xml = package.read(part)
+    last = FIRST_DATA_ROW + 3
+    for row, shown in zip(range(FIRST_DATA_ROW, last + 1), ("No Action", "No Action", "Accept", "Pending"),
+                          strict=True):
+        formula = (f'<f t="shared" ref="{status}{FIRST_DATA_ROW}:{status}{last}" si="0">{mine}{row}</f>'
+                   if row == FIRST_DATA_ROW else '<f t="shared" si="0"/>')
+        xml, count = re.subn(rf'<c r="{status}{row}"( s="\d+")? t="inlineStr">.*?</c>'.encode(),
+                             rf'<c r="{status}{row}"\1 t="str">{formula}<v>{shown}</v></c>'.encode(), xml)
+        assert count == 1
+        xml = re.sub(rf'(<row r="{row}"[^>]*>.*?)</row>'.encode(),
+                     rf'\1<c r="{mine}{row}" t="inlineStr"><is><t>{shown}</t></is></c></row>'.encode(), xml, count=1,
+                     flags=re.S)
+    chain = "".join(f'<c r="{status}{row}" i="2"/>' for row in range(FIRST_DATA_ROW, last + 1))
+    _replace_part(book, part, xml, add={"xl/calcChain.xml": f'<calcChain xmlns="{MAIN}">{chain}</calcChain>'.encode()})
+    types = _read_part(book, "[Content_Types].xml").replace(
+        b"</Types>", b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-'
+                     b'officedocument.spreadsheetml.calcChain+xml"/></Types>')
+    _replace_part(book, "[Content_Types].xml", types)
+    rels = _read_part(book, "xl/_rels/workbook.xml.rels").replace(
+        b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/'
+                             b'2006/relationships/calcChain" Target="calcChain.xml"/></Relationships>')
+    _replace_part(book, "xl/_rels/workbook.xml.rels", rels)
+
+
+def statuses_in_libreoffice(soffice: str, book: Path, folder: Path) -> dict[str, Any]:
+    """B2B's Status by document number, as LibreOffice shows the book (and saves it)."""
+    from ims_xl.core.sections import BY_KEY, FIRST_DATA_ROW
+
+    folder.mkdir()
+    saved = saved_by_libreoffice(soffice, book, folder)
+    rows = CalamineWorkbook.from_path(str(saved)).get_sheet_by_name("B2B").to_python(skip_empty_area=False)
+    b2b = BY_KEY["b2b"]
+    return {cells[b2b.index("number")]: cells[b2b.index("status")] for cells in rows[FIRST_DATA_ROW - 1:]
+            if cells[b2b.index("number")] not in ("", None)}
+
+
+@pytest.mark.libreoffice
+def test_a_filled_down_status_formula_survives_refresh_and_reconcile_apply(sample_xlsx: Path, tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    from ims_xl.core import jsonio
+    from ims_xl.files.fileport import FilePort
+    from tests.conftest import SAMPLE
+    from tests.test_cli import run
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    with_filled_down_status(sample_xlsx)
+    before = {"SGT/2025/0417": "No Action", "000123": "No Action", "2025260000004512": "Accept", "HL-9981": "Pending"}
+    assert statuses_in_libreoffice(soffice, sample_xlsx, tmp_path / "start") == before
+
+    newer = jsonio.loads(SAMPLE.read_text(encoding="utf-8"))
+    b2b = newer["imsDetails"]["b2b"]
+    first = b2b.pop(0)  # SGT/2025/0417 leaves the portal: its row (the formula's master) is blanked
+    b2b[1]["txval"], b2b[1]["iamt"] = Decimal("12000.42"), Decimal("2160.08")  # a supplier edit: Status stays Accept
+    b2b.append(dict(first, inum="SGT/2025/0501", idt="30-10-2025"))
+    download = tmp_path / "newer.json"
+    download.write_text(jsonio.dumps(newer), encoding="utf-8")
+    code, _, err = run("-q", "refresh", sample_xlsx, download)
+    assert code == 0, err
+    with zipfile.ZipFile(sample_xlsx) as archive:
+        assert "xl/calcChain.xml" not in archive.namelist()
+    after_refresh = statuses_in_libreoffice(soffice, sample_xlsx, tmp_path / "refreshed")
+    assert after_refresh == {**{k: v for k, v in before.items() if k != "SGT/2025/0417"}, "SGT/2025/0501": "No Action"}
+
+    register = tmp_path / "register.csv"
+    register.write_text("Supplier GSTIN,Document Number,Document Date,Document Type,Taxable Value,IGST,CGST,SGST,Cess\n"
+                        "07AAACH7409R1Z3,HL-9981,20-10-2025,Invoice,20000,3600,0,0,0\n", encoding="utf-8")
+    code, _, err = run("-q", "reconcile", sample_xlsx, register, "--apply")
+    assert code == 0, err
+    state = FilePort(sample_xlsx).load()
+    applied = {entry.record.number for entry in state.entries["b2b"]
+               if entry.status != after_refresh[entry.record.number]}
+    assert "HL-9981" in applied and "2025260000004512" not in applied
+    shown = statuses_in_libreoffice(soffice, sample_xlsx, tmp_path / "reconciled")
+    assert shown == {number: entry.status for number, entry in
+                     ((e.record.number, e) for e in state.entries["b2b"])}
+    for number, status in after_refresh.items():  # every row the command did not have to change is as before
+        if number not in applied:
+            assert shown[number] == status, number
+    # The rows the commands left alone still hold the user's formula, moved to its new master.
+    import openpyxl
+
+    from ims_xl.core.sections import BY_KEY
+
+    columns = BY_KEY["b2b"].columns
+    mine, status = sheetxml.column_letter(len(columns) + 2), BY_KEY["b2b"].index("status") + 1
+    sheet = openpyxl.load_workbook(sample_xlsx)["B2B"]
+    rows = {sheet.cell(row, 3).value: row for row in range(5, 10)}
+    edited = rows["2025260000004512"]  # the supplier's edit kept Accept: its formula stays, now the master
+    assert sheet.cell(edited, status).value == f"={mine}{edited}"
+    for number in applied:
+        assert not str(sheet.cell(rows[number], status).value).startswith("="), number
+    # LibreOffice's own save keeps every decision: the book it wrote reads back with the same statuses.
+    saved = tmp_path / "reconciled" / "libreoffice" / sample_xlsx.name
+    assert {e.record.number: e.status for e in FilePort(saved).load().entries["b2b"]} == shown
