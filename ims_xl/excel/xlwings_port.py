@@ -108,9 +108,14 @@ class _unprotected:
 
 
 def _show_all_data(api: Any) -> None:
+    """"Clear filters" as every port means it (``core.writeplan``): criteria off, the sheet's
+    tables' included, every row shown."""
     try:
         if api.FilterMode:
             api.ShowAllData()
+        for table in getattr(api, "ListObjects", None) or ():  # Excel Tables keep filters of their own
+            with contextlib.suppress(Exception):  # a table without a filter refuses ShowAllData
+                table.AutoFilter.ShowAllData()
         api.Rows.Hidden = False
     except AttributeError:
         _call_if_present(api, "show_all_data")
