@@ -157,16 +157,18 @@ class WritePlan:
 
 def plan_write(state: BookState, loaded: Loaded, fields: frozenset[str] | None, *,
                findings: Mapping[str, tuple[int, int]] | None = None,
-               recon: Mapping[str, tuple[int, Any]] | None = None, clear_filters: bool = False) -> WritePlan:
+               recon: Mapping[str, tuple[int, Any]] | None = None, clear_filters: bool = False,
+               with_home: bool = True) -> WritePlan:
     """The cells a save of ``state`` writes, given what the sheets held (``loaded``).
 
     ``fields``: the section columns the command changed on rows already on the sheets (None: the
     records themselves may have changed). ``findings``/``recon``: a new validation's findings and
-    a new reconciliation's totals for Home (None: Home keeps the last ones).
+    a new reconciliation's totals for Home (None: Home keeps the last ones). ``with_home=False``
+    leaves Home's blocks out (a new book's Home is written with the book).
     """
     sections = [_plan_section(section, state.entries[section.key], loaded, fields, clear_filters)
                 for section in SECTIONS]
-    home = codec.home_blocks(state, findings=findings, recon=recon)
+    home = codec.home_blocks(state, findings=findings, recon=recon) if with_home else []
     return WritePlan(sections, home, _plan_tables(state, loaded), loaded, state)
 
 

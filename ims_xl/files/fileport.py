@@ -166,7 +166,7 @@ class FilePort:
         with tempfile.TemporaryDirectory(dir=self.path.parent, prefix=f".{self.path.stem}.") as folder:
             skeleton = Path(folder) / f"skeleton{self.path.suffix}"
             write_book(skeleton, state, macros=macros, findings=findings, recon=recon, rows=False)
-            plan = writeplan.plan_write(state, writeplan.Loaded(), None)
+            plan = writeplan.plan_write(state, writeplan.Loaded(), None, with_home=False)
             edits = {}
             for section_plan in plan.sections:
                 # The rows are encoded as the sheet is written: never all of them in memory at once.
