@@ -21,8 +21,6 @@ from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape, unescape
 
-from openpyxl.formula.translate import Translator, TranslatorError
-
 from ..core.layout import column_letter, column_number
 
 _SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData\b[^>]*>")
@@ -330,6 +328,9 @@ def _take_over_formulas(content: bytes, row: int, context: _Context) -> bytes:
             si = child.group(1)
             formula, from_row, from_column, last_row, first_column, last_column = context.waiting.pop(si)
             here = f"{column_letter(column)}{row}"
+            # openpyxl loads in half a second: only when a shared formula has to move
+            from openpyxl.formula.translate import Translator, TranslatorError
+
             try:
                 moved = Translator("=" + formula, origin=f"{column_letter(from_column)}{from_row}").translate_formula(
                     here)[1:]
