@@ -173,6 +173,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except InputError as error:
         print(f"ims-xl: error: {error} [{error.code}]", file=err)  # the code for scripts and support
         return EXIT_BAD_INPUT
+    except MemoryError:  # the readers check first (files.memory); this is what slips past them
+        print("ims-xl: error: not enough memory to finish this command; nothing was half-written (close other "
+              "programs, or use a PC with more memory) [not-enough-memory]", file=err)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("ims-xl: interrupted; nothing was half-written", file=err)
         return 130

@@ -8,6 +8,8 @@ from __future__ import annotations
 import errno
 import hashlib
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -489,9 +491,6 @@ def test_open_never_writes_a_book_the_tool_refuses(tmp_path: Path) -> None:
 
 
 def test_a_file_size_limit_is_one_line(sample_json: Path, tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     book = tmp_path / "limited.xlsm"
     script = ("import resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000)); "
               "from ims_xl.cli import main; sys.exit(main(sys.argv[1:]))")
@@ -500,3 +499,35 @@ def test_a_file_size_limit_is_one_line(sample_json: Path, tmp_path: Path) -> Non
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and "a file-size limit" in done.stderr and "Traceback" not in done.stderr
     assert not book.exists()
+
+
+# --- memory -----------------------------------------------------------------------------------------
+
+
+def run_with_memory_limit(spare_mb: int, *argv: str | Path) -> subprocess.CompletedProcess[str]:
+    """The command line in a process whose address space (``ulimit -v``) is what it uses once
+    loaded plus ``spare_mb``."""
+    script = ("import resource, sys\n"
+              "from ims_xl.cli import main\n"
+              "import ims_xl.files.fileport, python_calamine\n"
+              "size = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmSize:'))\n"
+              f"limit = (size + {spare_mb} * 1024) * 1024\n"
+              "resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n"
+              "sys.exit(main(sys.argv[1:]))\n")
+    return subprocess.run([sys.executable, "-c", script, *map(str, argv)], capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the process's size from /proc")
+def test_too_little_memory_is_one_line_and_the_lock_is_released(tmp_path: Path) -> None:
+    book = tmp_path / "big.xlsm"
+    assert run("-q", "open", download_with_trade_names(tmp_path, 30_000, records=300), "-o", book)[0] == 0
+    before = book.read_bytes()
+    done = run_with_memory_limit(16, "-q", "validate", book)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr and "panicked" not in done.stderr
+    assert re.search(r"big\.xlsm: not enough memory to read this workbook: 308 records need about \d+ MB",
+                     done.stderr)
+    assert done.stderr.endswith(" [not-enough-memory]\n")
+    assert book.read_bytes() == before and not list(tmp_path.glob(".*.lock"))
+    assert run_with_memory_limit(400, "-q", "validate", book).returncode == 0  # with room, it reads

@@ -201,6 +201,7 @@ INPUT_ERRORS: dict[str, str] = {
     "row-matches-two-records": "a document is on its sheet twice with different hidden records (a sort or copy "
                                "went wrong)",
     "unknown-section-sheet": "a row on Removed from Portal names a sheet that is not a section sheet",
+    "not-enough-memory": "the workbook needs more memory to read than this PC (or the process's limit) has left",
     "text-too-long": "a text is longer than an Excel cell holds (32,767 characters)",
     "no-vba-project": "`repoint --vba`: the workbook has no VBA project to replace",
     "workbook-has-records": "xlwings Lite: Open Downloaded JSON on a workbook that already holds records",

@@ -34,6 +34,7 @@ from ..core.summary import findings_by_sheet
 from .backups import replace_keeping_backup
 from .bookfile import MacroSetup, write_book
 from .locks import Fingerprint, refuse_if_changed
+from .memory import WorkbookNeeds
 from .package import Package, rewrite_package
 from .sheetxml import SheetEdit
 
@@ -75,11 +76,17 @@ class FilePort:
         if self.new:
             return BookState()
         self._progress(f"Reading {self.path.name}")
-        state = self._read()
+        needs: list[WorkbookNeeds] = []
+        try:
+            state = self._read(needs)
+        except MemoryError:  # the estimate let it through, yet Python ran short: the same one line
+            if not needs:
+                raise
+            raise needs[0].error(self.path.name) from None
         self._progress(f"Read {len(state.all_entries()):,} records")
         return state
 
-    def _read(self) -> BookState:
+    def _read(self, needs: list[WorkbookNeeds]) -> BookState:
         name = self.path.name
         if not self.path.exists():
             raise InputError(f"{self.path}: no such workbook", code="no-such-workbook", file=self.path)
@@ -87,6 +94,11 @@ class FilePort:
             codec.check_sheets(name, package.sheet_parts)
             for sheet, part in package.sheet_parts.items():
                 _check_extent(package, sheet, part, name)
+            section_sheets = [section.sheet for section in SECTIONS]
+            aux = (NOT_IN_IMS_TABLE, REMOVED_TABLE, CHANGE_LOG_TABLE)
+            read = [HOME, *section_sheets, *(table.sheet for table in aux)]
+            needs.append(WorkbookNeeds(package, read, section_sheets))
+        needs[0].refuse_if_short(name)
         try:
             book = CalamineWorkbook.from_path(str(self.path))
         except Exception as error:  # calamine raises its own types for damaged zips and XML
