@@ -209,3 +209,39 @@ def test_work_over_a_second_shows_its_progress(sample_book: Path, monkeypatch: p
     lines = err.splitlines()
     assert lines and all(line.startswith("[") and "s] " in line for line in lines)
     assert any(line.endswith("] Reading sample.xlsm") for line in lines)
+
+
+def test_a_status_showing_na_says_so(sample_xlsx: Path) -> None:
+    """A Status filled by a lookup that found nothing shows #N/A; the message says that, not "empty"."""
+    status = openpyxl.utils.get_column_letter(BY_SHEET["B2B"].index("status") + 1)
+    stream = io.BytesIO()
+    with zipfile.ZipFile(sample_xlsx) as original, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as changed:
+        sheet_part = next(name for name in original.namelist() if name.startswith("xl/worksheets/")
+                          and f'<c r="{status}5"'.encode() in original.read(name)
+                          and b"SGT/2025/0417" in original.read(name))
+        for info in original.infolist():
+            data = original.read(info.filename)
+            if info.filename == sheet_part:
+                text = data.decode()
+                start = text.index(f'<c r="{status}5"')
+                end = text.index("</c>", start) + len("</c>")
+                data = (text[:start] + f'<c r="{status}5" t="e"><f>VLOOKUP(C5,Decisions!A:B,2,FALSE)</f>'
+                        "<v>#N/A</v></c>" + text[end:]).encode()
+            changed.writestr(info, data)
+    sample_xlsx.write_bytes(stream.getvalue())
+    code, out, _ = run("-q", "validate", sample_xlsx)
+    assert code == 1
+    assert ("error: B2B, row 5, Status: Status shows #N/A, the error of the formula in the cell (a lookup that found "
+            "nothing?); fix the formula, or type Accept, Reject, Pending or No Action (unknown-status)") in out
+    assert "Status is empty" not in out
+
+
+def test_the_lite_edition_gets_its_supplier_pack_from_the_command_line(tmp_path: Path) -> None:
+    """Lite has no Supplier Follow-up button (README, "What differs"); the command reads a Lite book."""
+    lite = tmp_path / "IMS_Lite.xlsx"
+    assert run("-q", "lite", "-o", lite)[0] == 0
+    code, out, err = run("-q", "suppliers", lite)
+    assert (code, err) == (0, "") and out.startswith("No supplier needs follow-up")
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    differs = readme.split("What differs from the `.xlsm`:", 1)[1].split("\n\n", 1)[0]
+    assert "No **Supplier Follow-up** button" in differs and "ims-xl suppliers IMS_Lite.xlsx" in differs

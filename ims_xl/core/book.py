@@ -162,6 +162,10 @@ def entry_from_record(record: Record) -> Entry:
 
 # --- reading what the user typed -------------------------------------------------------------
 
+# What a cell shows when its formula fails. Ports that read them as text pass them on; the file
+# reader finds them in the sheet (its library reads an error cell as empty).
+EXCEL_ERROR_VALUES = frozenset({"#N/A", "#REF!", "#VALUE!", "#NAME?", "#DIV/0!", "#NULL!", "#NUM!", "#SPILL!",
+                                "#CALC!", "#GETTING_DATA"})
 _ACTION_WORDS = {
     "a": "A", "accept": "A", "accepted": "A",
     "r": "R", "reject": "R", "rejected": "R",
@@ -186,6 +190,9 @@ def parse_action(value: Any) -> str | None:
     """
     if is_blank(value):
         return None
+    if isinstance(value, str) and value.strip().upper() in EXCEL_ERROR_VALUES:
+        raise ValueError(f"Status shows {value.strip()}, the error of the formula in the cell (a lookup that found "
+                         "nothing?); fix the formula, or type Accept, Reject, Pending or No Action")
     code = _ACTION_WORDS.get(_squash(value))
     if code is None:
         raise ValueError(f"{value!r} is not a status; choose Accept, Reject, Pending or No Action")

@@ -25,7 +25,8 @@ class Entry:
 _ENTRIES = (
     # The decision itself
     Entry("unknown-status", E, "{reason}",
-          "Status is not Accept, Reject, Pending or No Action (A/R/P/N and any case are understood)"),
+          "Status is not Accept, Reject, Pending or No Action (A/R/P/N and any case are understood), or shows "
+          "a formula's error such as #N/A"),
     Entry("missing-status", E, "Status is empty; choose Accept, Reject, Pending or No Action",
           "Status left empty"),
     Entry("pending-blocked", E, "The portal does not allow Pending for this record; choose Accept or Reject",

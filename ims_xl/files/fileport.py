@@ -18,7 +18,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 
 from ..core import codec, writeplan
-from ..core.book import BookState
+from ..core.book import BookState, Entry, is_blank
 from ..core.layout import (
     CHANGE_LOG_TABLE,
     HOME,
@@ -27,9 +27,10 @@ from ..core.layout import (
     XLWINGS_CONF,
     Cell,
     Table,
+    column_letter,
 )
 from ..core.problems import InputError, Report
-from ..core.sections import HEADER_ROW, SECTIONS
+from ..core.sections import HEADER_ROW, SECTIONS, Section
 from ..core.summary import findings_by_sheet
 from .backups import replace_keeping_backup
 from .bookfile import MacroSetup, write_book
@@ -113,6 +114,8 @@ class FilePort:
             codec.check_section_header(section, header, name)
             data = _DataRows(sheet_rows, len(section.columns))
             entries = codec.decode_section(section, data, name)
+            if any(is_blank(entry.status) for entry in entries):
+                _show_formula_errors(self.path, section, entries)
             state.entries[section.key] = entries
             self._sheets.read_section(section, entries, data.last)
         for table in (NOT_IN_IMS_TABLE, REMOVED_TABLE, CHANGE_LOG_TABLE):
@@ -292,6 +295,23 @@ def _check_extent(package: Package, sheet: str, part: str, book: str) -> None:
         raise InputError(f"{book}: sheet {sheet} has a value in {last_column}{last_row}, far outside the tables; "
                          "delete that cell (Ctrl+End shows it in Excel) and try again",
                          code="stray-cell", file=book, sheet=sheet, row=last_row)
+
+
+def _show_formula_errors(path: Path, section: Section, entries: list[Entry]) -> None:
+    """Give a blank Status the error its formula shows (#N/A): calamine reads an error cell as empty,
+    and "Status is empty" would send the user looking for a blank cell."""
+    letter = column_letter(section.index("status") + 1).encode()
+    error_cell = re.compile(rb'<c r="' + letter + rb'([0-9]+)"[^>]*?\bt="e"[^>]*>(?:(?!</c>).)*?<v>([^<]*)</v>',
+                            re.DOTALL)
+    with Package(path) as package:
+        part = package.sheet_parts.get(section.sheet)
+        if part is None:
+            return
+        shown = {int(found.group(1)): found.group(2).decode(errors="replace")
+                 for found in error_cell.finditer(package.zip.read(part))}
+    for entry in entries:
+        if entry.row in shown and is_blank(entry.status):
+            entry.status = shown[entry.row]
 
 
 def _too_far(column: str, row: int) -> bool:
