@@ -244,9 +244,8 @@ def test_the_pack_names_the_client_and_period_and_the_letters_are_signed(tmp_pat
     assert sheet["A1"].value == "Supplier follow-up: client (GSTIN 27AAPFU0939F1ZV), return period October 2025"
     assert sheet.freeze_panes == "A4" and sheet.print_title_rows == "$3:$3"
     total = [cell.value for cell in sheet[7]]
-    assert total[0] == "Total" and total[2:6] == ["=SUBTOTAL(109,C4:C6)", "=SUBTOTAL(109,D4:D6)",
-                                                  "=SUBTOTAL(109,E4:E6)", "=SUBTOTAL(109,F4:F6)"]
-    assert total[6] == "=SUBTOTAL(109,G4:G6)" and sheet["G7"].number_format == "#,##0.00"
+    assert total == ["Total", None, 1, 1, 2, 1, 4110]  # 3,960 + 100 + 50 at stake
+    assert sheet["G7"].number_format == "#,##0.00" and sheet["G7"].font.bold
 
     rows = csv_rows(tmp_path / "client_suppliers.csv")
     assert [row["Email"] for row in rows] == ["", "", ""]  # to fill before the merge

@@ -17,7 +17,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from ..core.layout import TOTAL_LABEL, Table, column_letter
+from ..core.layout import TOTAL_LABEL, Table
 from ..core.sections import Column, Kind
 
 _NUMBER_FORMATS = {Kind.TEXT: "@", Kind.LABEL: "@", Kind.MONEY: "#,##0.00", Kind.COUNT: "#,##0",
@@ -49,10 +49,11 @@ class TableStyles:
 
 
 def write_table(book: Workbook, table: Table, rows: Sequence[Sequence[Any]], styles: TableStyles,
-                *, total_label: str = TOTAL_LABEL) -> Worksheet:
+                *, total_row: Sequence[Any] | None = None) -> Worksheet:
     """Add ``table.sheet`` to ``book`` holding ``rows`` (values in the order of ``table.columns``).
 
-    Returns the sheet, for what only one table has (a link column, a highlighting rule).
+    A table with ``totals`` gets a Total row: ``total_row`` when given, else "Total" and the sums of
+    its money and count columns. Returns the sheet, for what only one table has (a link column).
     """
     sheet = book.add_worksheet(table.sheet)
     top = table.header_row - 1  # XlsxWriter counts from 0
@@ -73,7 +74,13 @@ def write_table(book: Workbook, table: Table, rows: Sequence[Sequence[Any]], sty
             sheet.set_row(r, _LINE_HEIGHT * height)
     last = top + len(rows)
     if table.totals:
-        _write_totals(sheet, table, top + 1, last, rows, styles, total_label)
+        totals = total_row if total_row is not None else _sums(table, rows)
+        for offset, (column, value) in enumerate(zip(table.columns, totals, strict=True)):
+            style = styles.cell(column, total=True)
+            if value is None or value == "":
+                sheet.write_blank(last + 1, left + offset, None, style)
+            else:
+                write_value(sheet, last + 1, left + offset, value, style)
     sheet.freeze_panes(top + 1, 0)
     sheet.autofilter(top, left, max(last, top + 1), left + table.width - 1)
     sheet.set_landscape()
@@ -85,24 +92,13 @@ def write_table(book: Workbook, table: Table, rows: Sequence[Sequence[Any]], sty
     return sheet
 
 
-def _write_totals(sheet: Worksheet, table: Table, first: int, last: int, rows: Sequence[Sequence[Any]],
-                  styles: TableStyles, label: str) -> None:
-    """Sums that follow the filter (SUBTOTAL), with the full sums as their shown values."""
-    r = last + 1
-    left = table.left - 1
-    for offset, column in enumerate(table.columns):
-        style = styles.cell(column, total=True)
-        c = left + offset
-        if offset == 0:
-            sheet.write_string(r, c, label, style)
-        elif column.kind in _SUMMED:
-            total = sum((value for cells in rows if isinstance(value := cells[offset], int | Decimal)),
-                        Decimal(0))
-            letter = column_letter(c + 1)
-            formula = f"=SUBTOTAL(109,{letter}{first + 1}:{letter}{max(last, first) + 1})"
-            sheet.write_formula(r, c, formula, style, float(total) if column.kind is Kind.MONEY else int(total))
-        else:
-            sheet.write_blank(r, c, None, style)
+def _sums(table: Table, rows: Sequence[Sequence[Any]]) -> list[Any]:
+    """"Total", then each money and count column's sum (blank elsewhere)."""
+    cells: list[Any] = [TOTAL_LABEL]
+    for offset, column in enumerate(table.columns[1:], start=1):
+        numbers = [value for cells_ in rows if isinstance(value := cells_[offset], int | Decimal)]
+        cells.append(sum(numbers, Decimal(0) if column.kind is Kind.MONEY else 0) if column.kind in _SUMMED else None)
+    return cells
 
 
 def write_value(sheet: Worksheet, r: int, c: int, value: Any, style: Format) -> None:
