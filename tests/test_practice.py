@@ -333,3 +333,17 @@ def test_two_books_of_one_client_never_share_an_upload_name(tmp_path: Path) -> N
     first, second = _reserve(upload), _reserve(upload)
     assert first == upload and second.name == f"IMS_upload_{ACME}_20251015-101010-2.json"
     assert not is_download_candidate(second.name)
+
+
+def test_the_dashboard_names_each_client_and_period_and_highlights_what_needs_attention(tmp_path: Path) -> None:
+    write_download(tmp_path / "acme.json", ACME)
+    (tmp_path / "cut.json").write_text(jsonio.dumps(sample_document(CHETAN))[:300], encoding="utf-8")
+    practice(tmp_path)
+    assert DASHBOARD_HEADERS[:4] == ("GSTIN", "Client", "Period", "Problem")  # the problem where the eye starts
+    rows = {row["Download"].value: values(row) for row in dashboard(tmp_path)[:-1]}
+    assert (rows["acme.json"]["Client"], rows["acme.json"]["Period"]) == ("acme", "October 2025")
+    assert rows["cut.json"]["Client"] == "cut" and rows["cut.json"]["Problem"]
+    sheet = openpyxl.load_workbook(tmp_path / "Practice.xlsx")["Clients"]
+    cut_row = next(cell.row for cell in sheet["E"] if cell.value == "cut.json")
+    highlighted = {str(rule_range.sqref) for rule_range in sheet.conditional_formatting}
+    assert highlighted == {f"A{cut_row}:O{cut_row}"}  # acme has no errors: not highlighted

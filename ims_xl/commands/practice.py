@@ -31,20 +31,21 @@ from ..core.book import BookState
 from ..core.practice import (
     DASHBOARD_HEADERS,
     DASHBOARD_NAME,
-    DASHBOARD_SHEET,
+    DASHBOARD_TABLE,
     ClientResult,
     book_figures,
     book_name_for,
+    dashboard_cells,
     dashboard_order,
+    dashboard_total_cells,
     exit_code,
-    figure_cells,
     gstin_in_name,
     is_download_candidate,
     last_taken_sha256,
     last_upload,
     last_upload_sha256,
+    needs_attention,
     problem_sentence,
-    totals,
 )
 from ..core.problems import InputError, Report
 from ..core.upload import build_upload, upload_recipient
@@ -53,6 +54,7 @@ from ..files.atomic import replacing
 from ..files.fileport import FilePort
 from ..files.locks import lock_files
 from ..files.portal import file_sha256, read_portal_file
+from ..files.tablesheet import TableStyles, write_table
 
 Say = Callable[[str], None]
 
@@ -186,6 +188,7 @@ def _take_in(job: ClientJob, result: ClientResult) -> None:
     state = port.state
     result.workbook = book.name
     result.figures = book_figures(state.all_entries(), errors=len(report.errors), warnings=len(report.warnings))
+    _name_client(result, book, state)
     result.last_upload = last_upload(state.log)
 
 
@@ -244,9 +247,15 @@ def _show_book_as_it_is(book: Path, result: ClientResult, state: BookState | Non
         except InputError:
             return
     result.workbook = book.name
+    _name_client(result, book, state)
     result.figures = book_figures(state.all_entries(), errors=state.home.errors or 0,
                                   warnings=state.home.warnings or 0)
     result.last_upload = last_upload(state.log)
+
+
+def _name_client(result: ClientResult, book: Path, state: BookState) -> None:
+    result.client = book.stem
+    result.period = state.home.period or ""
 
 
 # --- the whole folder -------------------------------------------------------------------------------
@@ -376,71 +385,30 @@ def _summarise(results: list[ClientResult], dashboard: Path | None, generate: bo
 
 # --- the dashboard -------------------------------------------------------------------------------------
 
-_WIDTHS = (17, 30, 30, 9, 10, 9, 9, 9, 15, 8, 9, 42, 60)
-_PROBLEM_LINE = 55  # characters of a Problem that fit one line of its column
-_MONEY_COLUMN = DASHBOARD_HEADERS.index("Tax No Action")
 _LINK_COLUMN = DASHBOARD_HEADERS.index("Workbook")
 
 
 def write_dashboard(path: Path, results: list[ClientResult]) -> None:
-    """DIR/Practice.xlsx, written atomically: one row per download, largest tax at No Action first."""
+    """DIR/Practice.xlsx, written atomically: one row per download, largest tax at No Action first;
+    rows whose file could not be processed or whose book has errors highlighted."""
     rows = dashboard_order(results)
     with replacing(path) as temporary:
         book = xlsxwriter.Workbook(str(temporary), {"strings_to_formulas": False, "strings_to_urls": False,
                                                    "strings_to_numbers": False})
         book.set_properties({"title": "IMS practice dashboard", "author": "ims-xl"})
-        header = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#D9E1F2",
-                                  "border": 1})
-        money = book.add_format({"num_format": "#,##0.00"})
-        count = book.add_format({"num_format": "#,##0"})
-        text = book.add_format({"num_format": "@", "valign": "top"})
-        wrapped = book.add_format({"num_format": "@", "text_wrap": True, "valign": "top"})
+        styles = TableStyles(book)
+        sheet = write_table(book, DASHBOARD_TABLE, [dashboard_cells(result) for result in rows], styles,
+                            total_row=dashboard_total_cells(rows))
         link = book.add_format({"font_color": "#0563C1", "underline": 1, "valign": "top"})
-        bold_money = book.add_format({"bold": True, "num_format": "#,##0.00", "top": 1})
-        bold_count = book.add_format({"bold": True, "num_format": "#,##0", "top": 1})
-        bold_text = book.add_format({"bold": True, "top": 1})
-        sheet = book.add_worksheet(DASHBOARD_SHEET)
-        for c, (title, width) in enumerate(zip(DASHBOARD_HEADERS, _WIDTHS, strict=True)):
-            sheet.write_string(0, c, title, header)
-            sheet.set_column(c, c, width)
+        text = styles.cell(DASHBOARD_TABLE.columns[_LINK_COLUMN])
+        attention = book.add_format({"bg_color": "#FCE4D6"})
         for r, result in enumerate(rows, start=1):
-            _write_text(sheet, r, 0, result.gstin, text)
-            _write_text(sheet, r, 1, result.download, text)
             if result.workbook:
                 _write_link(sheet, r, result.workbook, link, text)
-            for c, value in enumerate(figure_cells(result.figures), start=3):
-                if value is not None:
-                    sheet.write_number(r, c, float(value), money if c == _MONEY_COLUMN else count)
-            _write_text(sheet, r, 11, result.last_upload, text)
-            _write_text(sheet, r, 12, result.problem, wrapped)
-            if len(result.problem) > _PROBLEM_LINE:  # LibreOffice keeps the default height of wrapped rows
-                sheet.set_row(r, 15 * -(-len(result.problem) // _PROBLEM_LINE))
-        last = len(rows) + 1
-        sheet.write_string(last, 0, "Total", bold_text)
-        sheet.write_string(last, 1, _count(len(rows), "download"), bold_text)
-        sheet.write_blank(last, 2, None, bold_text)
-        for c, value in enumerate(figure_cells(totals(rows)), start=3):
-            sheet.write_number(last, c, float(value), bold_money if c == _MONEY_COLUMN else bold_count)
-        problems = sum(1 for result in rows if result.problem)
-        sheet.write_blank(last, 11, None, bold_text)
-        if problems:
-            sheet.write_string(last, 12, f"{problems:,} with a problem", bold_text)
-        else:
-            sheet.write_blank(last, 12, None, bold_text)
-        sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, max(len(rows), 1), len(DASHBOARD_HEADERS) - 1)
-        sheet.set_landscape()
-        sheet.set_paper(9)  # A4
-        sheet.fit_to_pages(1, 0)
-        sheet.repeat_rows(0)
-        sheet.set_header("&L&A&RPrinted &D")
-        sheet.set_footer("&CPage &P of &N")
+            if needs_attention(result):
+                sheet.conditional_format(r, 0, r, DASHBOARD_TABLE.width - 1,
+                                         {"type": "no_errors", "format": attention})
         book.close()
-
-
-def _write_text(sheet: Worksheet, r: int, c: int, value: str, style: Format) -> None:
-    if value:
-        sheet.write_string(r, c, value, style)  # never a formula: file names and messages stay text
 
 
 def _write_link(sheet: Worksheet, r: int, name: str, link: Format, text: Format) -> None:

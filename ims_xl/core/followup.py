@@ -68,17 +68,21 @@ class Sender:
 
     @property
     def period_words(self) -> str | None:
-        """"102025" -> "October 2025"; None when Home has no readable period."""
-        text = (self.period or "").strip()
-        if len(text) != 6 or not text.isdigit() or not 1 <= int(text[:2]) <= 12:
-            return None
-        return f"{calendar.month_name[int(text[:2])]} {text[2:]}"
+        return period_words(self.period)
 
     @property
     def described(self) -> str:
         """"Acme Traders (GSTIN 27AAPFU0939F1ZV), return period October 2025"."""
         text = self.client + (f" (GSTIN {self.gstin})" if self.gstin else "")
         return text + (f", return period {self.period_words}" if self.period_words else "")
+
+
+def period_words(period: str | None) -> str | None:
+    """"102025" -> "October 2025"; None when it is no readable return period (MMYYYY)."""
+    text = (period or "").strip()
+    if len(text) != 6 or not text.isdigit() or not 1 <= int(text[:2]) <= 12:
+        return None
+    return f"{calendar.month_name[int(text[:2])]} {text[2:]}"
 
 
 def suppliers_table(sender: Sender) -> Table:

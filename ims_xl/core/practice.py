@@ -14,13 +14,34 @@ from decimal import Decimal
 from typing import Any
 
 from .book import Entry, LogEntry
+from .followup import period_words
 from .gstin import is_valid_gstin
+from .layout import TOTAL_LABEL, Table
+from .sections import Column, Kind
 from .summary import current_action, entry_tax
 
 DASHBOARD_NAME = "Practice.xlsx"
 DASHBOARD_SHEET = "Clients"
-DASHBOARD_HEADERS = ("GSTIN", "Download", "Workbook", "Records", "No Action", "Accept", "Reject", "Pending",
-                     "Tax No Action", "Errors", "Warnings", "Last Upload", "Problem")
+# The dashboard, described as the book's tables are: adding a column is a line here and a value in
+# ``dashboard_cells``. The Problem sits near the left, where the eye starts.
+DASHBOARD_TABLE = Table(DASHBOARD_SHEET, "", 1, (
+    Column("gstin", "GSTIN", Kind.TEXT, 17),
+    Column("client", "Client", Kind.TEXT, 24),
+    Column("period", "Period", Kind.TEXT, 14),
+    Column("problem", "Problem", Kind.TEXT, 50, wrapped=True),
+    Column("download", "Download", Kind.TEXT, 30),
+    Column("workbook", "Workbook", Kind.TEXT, 30),
+    Column("records", "Records", Kind.COUNT, 9),
+    Column("no_action", "No Action", Kind.COUNT, 10),
+    Column("accept", "Accept", Kind.COUNT, 9),
+    Column("reject", "Reject", Kind.COUNT, 9),
+    Column("pending", "Pending", Kind.COUNT, 9),
+    Column("tax_no_action", "Tax No Action", Kind.MONEY, 16),
+    Column("errors", "Errors", Kind.COUNT, 8),
+    Column("warnings", "Warnings", Kind.COUNT, 9),
+    Column("last_upload", "Last Upload", Kind.TEXT, 42),
+), totals=True)
+DASHBOARD_HEADERS = DASHBOARD_TABLE.headers
 BOOK_SUFFIX = ".xlsm"  # where `ims-xl open` puts a download's book by default
 
 _DOWNLOAD_SUFFIXES = (".json", ".zip")
@@ -148,6 +169,8 @@ class ClientResult:
 
     download: str
     gstin: str = ""
+    client: str = ""  # the client's name: the book's (else the download's) file name
+    period: str = ""  # the return period on the book's Home, MMYYYY
     workbook: str = ""  # the book's file name, once there is a book
     figures: Figures | None = None
     last_upload: str = ""
@@ -185,6 +208,26 @@ def figure_cells(figures: Figures | None) -> list[Any]:
         return [None] * 8
     return [figures.records, figures.no_action, figures.accept, figures.reject, figures.pending,
             figures.tax_no_action, figures.errors, figures.warnings]
+
+
+def dashboard_cells(result: ClientResult) -> list[Any]:
+    """A dashboard row, in the order of ``DASHBOARD_TABLE``."""
+    figures = figure_cells(result.figures)
+    return [result.gstin, result.client or result.download.rsplit(".", 1)[0],
+            period_words(result.period) or result.period, result.problem, result.download, result.workbook,
+            *figures, result.last_upload]
+
+
+def dashboard_total_cells(results: list[ClientResult]) -> list[Any]:
+    problems = sum(1 for result in results if result.problem)
+    count = len(results)
+    return [TOTAL_LABEL, None, None, f"{problems:,} with a problem" if problems else None,
+            f"{count:,} {'download' if count == 1 else 'downloads'}", None, *figure_cells(totals(results)), None]
+
+
+def needs_attention(result: ClientResult) -> bool:
+    """A row the dashboard highlights: the file could not be processed, or its book has errors."""
+    return bool(result.problem) or result.has_errors
 
 
 EXIT_CLEAN, EXIT_BOOK_ERRORS, EXIT_PROBLEMS = 0, 1, 2
