@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 from .core import codec, render
 from .core.book import BookState, Home, LogEntry, entry_from_record
 from .core.errorfile import apply_error_file
-from .core.problems import InputError, Report
+from .core.problems import InputError, Problem, Report
 from .core.records import PortalFile
 from .core.rules import validate
 from .core.sections import SECTIONS
@@ -132,8 +132,14 @@ def validate_book(port: WorkbookPort, *, now: datetime | None = None) -> Outcome
     message = report.summary() + _missing_note(state)
     _log(state, moment, "Validate", message)
     port.save(state, report, frozenset({"sheet_errors"}))
-    return Outcome(message, ok=not report.errors,
-                   details=[render.console_text(problem) for problem in report.problems], report=report)
+    return Outcome(message, ok=not report.errors, details=_details(report, report.problems), report=report)
+
+
+def _details(report: Report, problems: list[Problem]) -> list[str]:
+    """The command's lines under its message: each finding, then one line on odd portal data."""
+    lines = [render.console_text(problem) for problem in problems]
+    oddities = render.portal_oddities_line(report)
+    return [*lines, oddities] if oddities else lines
 
 
 def _missing_note(state: BookState) -> str:
@@ -177,7 +183,7 @@ def generate_upload(port: WorkbookPort, choose_target: Callable[[BookState, date
                    + _missing_note(state))
         _log(state, moment, "Generate", message)
         port.save(state, report, frozenset({"sheet_errors"}))
-        return Outcome(message, ok=False, details=[render.console_text(p) for p in report.problems], report=report)
+        return Outcome(message, ok=False, details=_details(report, report.problems), report=report)
     recipient = upload_recipient(state.home)
     assert recipient  # validation guarantees a valid recipient GSTIN on Home, and that it is the download's
     notes = []
@@ -213,8 +219,7 @@ def generate_upload(port: WorkbookPort, choose_target: Callable[[BookState, date
     except Exception as error:
         error.add_note("no upload file was written")
         raise
-    return Outcome(message, details=notes + [render.console_text(p) for p in report.warnings], output=target,
-                   report=report)
+    return Outcome(message, details=notes + _details(report, report.warnings), output=target, report=report)
 
 
 def default_upload_name(state: BookState, moment: datetime) -> str:

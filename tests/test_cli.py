@@ -227,7 +227,9 @@ def test_a_gsp_error_report_lands_on_its_rows(sample_book: Path, tmp_path: Path)
     code, out, _ = run("-q", "errors", error_file, sample_book)
     assert code == 0 and out.startswith("Marked 1 row with GST portal errors")
     assert cell_texts(sample_book, "B2B-CN", "GST Portal Validation Errors")[1] == (
-        "IMSSAV0054: Error! Please enter value for the column itcRedReq.")
+        "IMSSAV0054: Error! Please enter value for the column itcRedReq. -- This means accepting a credit note "
+        "(or a downward amendment) needs an answer to 'ITC to be reduced'. Fix: choose Yes or No in 'ITC to be "
+        "reduced' on this row, then Validate and generate the upload again.")
 
 
 def test_a_document_named_twice_by_the_portal_shows_its_error_once(sample_book: Path, tmp_path: Path) -> None:
@@ -238,9 +240,9 @@ def test_a_document_named_twice_by_the_portal_shows_its_error_once(sample_book: 
     error_file.write_text(json.dumps({"status_cd": "PE", "error_report": {"cn": [error, other, error]}}))
     code, out, _ = run("-q", "errors", error_file, sample_book)
     assert code == 0 and out.startswith("Marked 3 rows")  # three errors named it; the cell shows two
-    assert cell_texts(sample_book, "B2B-CN", "GST Portal Validation Errors")[1] == (
-        "IMSSAV0054: Error! Please enter value for the column itcRedReq.\n"
-        "IMSSAV0012: The invoice was already actioned")
+    first, second = cell_texts(sample_book, "B2B-CN", "GST Portal Validation Errors")[1].split("\n")
+    assert first.startswith("IMSSAV0054: Error! Please enter value for the column itcRedReq. -- This means")
+    assert second == "IMSSAV0012: The invoice was already actioned"  # a code not known: the portal's words
 
 
 def test_a_record_added_from_the_error_file_shows_the_portal_code_once(sample_book: Path, tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Decision D7: remarks go with Accept too, and a partial or nil ITC reduction without remarks is a warning."""
+"""Decision D7 (amended): remarks go with Accept too; a partial or nil ITC reduction without remarks is a hint,
+which is shown on the row but neither counts as a warning nor blocks."""
 
 from __future__ import annotations
 
@@ -13,14 +14,15 @@ from ims_xl.core.render import message
 from ims_xl.core.rules import check_entry
 from ims_xl.core.sections import SECTIONS, Section
 from ims_xl.core.upload import upload_record
+from ims_xl.files.fileport import FilePort
 from tests.builders import entry
-from tests.test_cli import run, set_inputs
+from tests.test_cli import cell_texts, run, set_inputs
 
 ADVICE = "remarks-advised-partial-reduction"
 
 
 def findings(made) -> list[tuple[str, Severity]]:
-    return [(p.code, p.severity) for p in check_entry(made) if p.code != "supplier-gstin-invalid"]
+    return [(p.code, p.severity) for p in check_entry(made)]
 
 
 @pytest.mark.parametrize("section", SECTIONS, ids=lambda section: section.sheet)
@@ -47,18 +49,18 @@ def test_remarks_with_no_action_are_an_error_because_nothing_would_carry_them() 
 
 
 @pytest.mark.parametrize("section", ["b2bcn", "b2bcna", "b2ba", "b2bdna"])
-def test_accepting_with_itc_no_and_no_remarks_is_a_warning_saying_why(section: str) -> None:
+def test_accepting_with_itc_no_and_no_remarks_is_a_hint_saying_why(section: str) -> None:
     [problem] = [p for p in check_entry(entry(section, status="Accept", itc="No")) if p.code == ADVICE]
-    assert problem.severity is Severity.WARNING and problem.column == "Remarks"
+    assert problem.severity is Severity.HINT and problem.column == "Remarks"
     assert "partial or nil ITC reduction" in message(problem) and "'ITC to be reduced' is No" in message(problem)
-    assert "portal wants a remark" in message(problem)
+    assert "Remarks are optional" in message(problem)
 
 
-def test_declared_amounts_below_the_notes_tax_without_remarks_are_a_warning() -> None:
+def test_declared_amounts_below_the_notes_tax_without_remarks_are_a_hint() -> None:
     made = entry("b2bcn", status="Accept", itc="Yes", declared={"decl_cgst": "400", "decl_sgst": "400"})
     [problem] = [p for p in check_entry(made) if p.code == ADVICE]
     assert "declared reduction (800.00) is below the document's tax (1,800.00)" in message(problem)
-    assert findings(made) == [(ADVICE, Severity.WARNING)]
+    assert findings(made) == [(ADVICE, Severity.HINT)]
 
 
 @pytest.mark.parametrize("inputs", [
@@ -79,12 +81,18 @@ def test_no_advice_where_it_cannot_be_followed_or_does_not_apply() -> None:
     assert findings(entry("b2bcn", action="A", itcRedReq="N", status="Accept")) == []
 
 
-def test_the_advice_is_a_warning_so_the_upload_is_still_written(sample_book: Path, tmp_path: Path) -> None:
+def test_the_hint_is_on_the_row_but_counts_as_no_warning_and_the_upload_is_written(sample_book: Path,
+                                                                                   tmp_path: Path) -> None:
     set_inputs(sample_book, {("b2bcn", 1): {"status": "Accept", "itc": "No"},
                              ("b2b", 0): {"status": "Accept", "remarks": "Matched with the register"}})
+    code, out, _ = run("-q", "validate", sample_book)
+    assert code == 0 and "Validated 12 records: no errors" in out and "warning" not in out
+    assert "hint: B2B-CN, row 6, Remarks: Accepted with a partial or nil ITC reduction" in out
+    [cell] = [text for text in cell_texts(sample_book, "B2B-CN", "Sheet Validation Errors") if text]
+    assert cell.startswith("HINT [Remarks] Accepted with a partial or nil ITC reduction")
+    assert FilePort(sample_book).load().home.warnings == 0  # Home's Warnings count
     code, out, _ = run("-q", "generate", sample_book, "-o", tmp_path / "upload.json")
-    assert code == 0
-    assert f"({ADVICE})" in out and "warning: B2B-CN, row 6, Remarks" in out
+    assert code == 0 and ADVICE not in out
     invdata = json.loads((tmp_path / "upload.json").read_text(), parse_float=Decimal)["invdata"]
     assert invdata["b2b"][0]["action"] == "A" and invdata["b2b"][0]["remarks"] == "Matched with the register"
     assert invdata["b2bcn"][0]["itcRedReq"] == "N" and "remarks" not in invdata["b2bcn"][0]

@@ -189,20 +189,26 @@ def test_a_missing_recipient_gstin_is_an_error() -> None:
     assert problem.code == "recipient-gstin-missing" and problem.severity is Severity.ERROR
 
 
-def test_supplier_gstin_checksum_failure_is_only_a_warning() -> None:
+def test_a_supplier_gstin_failing_its_check_character_is_no_finding_but_one_counted_oddity() -> None:
+    # D9: the portal sent it; the user cannot change it.
     made = entry("b2b", status="Accept", stin="24MAYAS0100J1JD")
-    assert codes(made) == [] and warnings(made) == ["supplier-gstin-invalid"]
-    assert warnings(entry("b2b", status="Accept")) == []
+    assert check_entry(made) == []
+    report, _ = validate([made], Home(gstin=RECIPIENT))
+    assert report.problems == [] and report.portal_oddities == {"supplier-gstin-check": 1}
 
 
 @pytest.mark.parametrize("number", ["INV 001", "INV#1", "12345678901234567", "_A1"])
-def test_odd_document_numbers_are_warnings(number: str) -> None:
-    assert warnings(entry("b2b", inum=number)) == ["document-number-format"]
+def test_odd_document_numbers_from_the_portal_are_counted_not_reported_on_the_row(number: str) -> None:
+    made = entry("b2b", inum=number)
+    assert check_entry(made) == []
+    report, per_entry = validate([made], Home(gstin=RECIPIENT))
+    assert per_entry == {} and report.portal_oddities == {"document-number-format": 1}
 
 
 @pytest.mark.parametrize("number", ["000123", "SGT/2025/0417", "HL-9981", "2025260000004512"])
 def test_normal_document_numbers_pass(number: str) -> None:
-    assert warnings(entry("b2b", inum=number)) == []
+    report, _ = validate([entry("b2b", inum=number)], Home(gstin=RECIPIENT))
+    assert report.portal_oddities == {}
 
 
 # --- the report -----------------------------------------------------------------------------

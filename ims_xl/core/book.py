@@ -7,6 +7,7 @@ Decimal, datetime.date, None), which each port turns into its own cell types.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -195,8 +196,18 @@ def parse_action(value: Any) -> str | None:
                          "nothing?); fix the formula, or type Accept, Reject, Pending or No Action")
     code = _ACTION_WORDS.get(_squash(value))
     if code is None:
+        guess = _close_action(value)
+        if guess is not None:
+            raise ValueError(f"{value!r} is not a status: did you mean {ACTION_LABELS[guess]}?")
         raise ValueError(f"{value!r} is not a status; choose Accept, Reject, Pending or No Action")
     return code
+
+
+def _close_action(value: Any) -> str | None:
+    """The status a mistyped word most likely means ("Accpet" -> "A"), if one is close enough."""
+    words = [word for word in _ACTION_WORDS if len(word) > 1]
+    close = difflib.get_close_matches(_squash(value), words, n=1, cutoff=0.75)
+    return _ACTION_WORDS[close[0]] if close else None
 
 
 def parse_itc(value: Any) -> str | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .problems import Problem, Severity
 
-E, W = Severity.ERROR, Severity.WARNING
+E, W, H = Severity.ERROR, Severity.WARNING, Severity.HINT
 
 
 @dataclass(frozen=True)
@@ -43,11 +43,12 @@ _ENTRIES = (
           "remarks over 250 characters"),
     Entry("remarks-blocked", E, "The portal does not accept remarks for this record; clear the Remarks",
           "remarks where the download says the portal forbids them (`isRemarksBlocked` = Y)"),
-    Entry("remarks-advised-partial-reduction", W,
-          "Accepted with a partial or nil ITC reduction ({why}) and no Remarks; practitioners report the portal "
-          "wants a remark then: say why in Remarks",
+    # D7 amended: remarks are optional (Advisory 624), so this is advice, not a warning.
+    Entry("remarks-advised-partial-reduction", H,
+          "Accepted with a partial or nil ITC reduction ({why}) and no Remarks; Remarks are optional, but a "
+          "short reason helps the supplier and your file",
           "a credit note or other specified record accepted with 'ITC to be reduced' = No, or declared amounts "
-          "below its tax, without remarks"),
+          "below its tax, without remarks (not counted as a warning)"),
     # The ITC-reduction declaration
     Entry("itc-answer-missing", E,
           "Accepting this record needs 'ITC to be reduced': choose Yes (ITC to be reversed) or No (never availed "
@@ -105,12 +106,16 @@ _ENTRIES = (
           "the upload goes out under the download's: put {download} back (another client's download goes into "
           "its own workbook)",
           "the GSTIN on Home differs from the one the download was for (recorded when the workbook was opened)"),
-    # The supplier's data
-    Entry("supplier-gstin-invalid", W, "Supplier GSTIN {reason}",
-          "supplier GSTIN fails the check character (test data does)"),
-    Entry("document-number-format", W, "{number!r} is not a GST document number (at most 16 letters, digits, / "
-          "and -)", "a document number over 16 characters, or with characters other than letters, digits, / and -"),
 )
+
+# Odd values in the portal's own data (decision D9): the user cannot change them, so they are no
+# finding on a row; ``Report.portal_oddities`` counts them by these kinds for one line of output.
+PORTAL_ODDITIES: dict[str, tuple[str, str]] = {  # kind: (one, many)
+    "supplier-gstin-check": ("supplier GSTIN failing its check character",
+                             "supplier GSTINs failing their check character"),
+    "document-number-format": ("document number outside the GST pattern (16 letters, digits, / and -)",
+                               "document numbers outside the GST pattern (16 letters, digits, / and -)"),
+}
 
 # What the portal said about a record, from its error file (shown in "GST Portal Validation
 # Errors"); the portal's code and words are the values. Not checks of the validator, so not in
@@ -119,6 +124,26 @@ _PORTAL_ENTRIES = (
     Entry("portal-error", E, "{portal_code}: {portal_message}", "the portal rejected the record, with its code"),
     Entry("portal-error-uncoded", E, "{portal_message}", "the portal rejected the record, without a code"),
 )
+
+# The portal's error codes (domain doc §4.4), in plain English with the fix: shown after the
+# portal's own message in "GST Portal Validation Errors". A code not listed shows the portal's words alone.
+PORTAL_ERROR_CODES: dict[str, tuple[str, str]] = {  # code: (what it means, the fix)
+    "IMSSAV0010": ("the record changed on the portal after your download (the supplier edited it, or an action "
+                   "was taken on the portal), so its previous status no longer matches",
+                   "download IMS again, take it in with Refresh from Newer Download (ims-xl refresh), check the "
+                   "row and generate the upload again"),
+    "IMSSAV0054": ("accepting a credit note (or a downward amendment) needs an answer to 'ITC to be reduced'",
+                   "choose Yes or No in 'ITC to be reduced' on this row, then Validate and generate the upload "
+                   "again"),
+    "IMSSAV005": ("the portal could not read the upload file (schema validation failure)",
+                  "generate the upload again from this workbook and upload it without editing it"),
+    "GEN5001": ("the upload lacked a value the portal requires (a file edited by hand, or no recipient GSTIN)",
+                "check the Recipient GSTIN on Home, generate the upload again and upload it unedited"),
+    "IMSSAV0015": ("an earlier upload or reset for this GSTIN is still being processed",
+                   "wait until the earlier upload shows Processed on the IMS dashboard, then upload again"),
+    "IMS2005": ("GSTR-2B has no changes to recompute", "nothing to correct: your actions are already in GSTR-2B"),
+    "IMS0027": ("the portal has no added-back liability records for what was asked", "nothing to correct here"),
+}
 
 CATALOGUE: dict[str, Entry] = {entry.code: entry for entry in (*_ENTRIES, *_PORTAL_ENTRIES)}
 assert len(CATALOGUE) == len(_ENTRIES) + len(_PORTAL_ENTRIES), "a code is listed twice"

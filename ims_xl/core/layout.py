@@ -291,11 +291,11 @@ HOME_WIDTHS = ((1, 1, 2), (2, 2, 24), (3, 3, 22), (4, 15, 13))
 
 # A finding shown in "Sheet Validation Errors" starts with its tag; the highlighting rules look
 # for "<TAG> [<header>]" to colour the cell at fault. Both sides use these functions.
-ERROR_TAG, WARNING_TAG = "ERROR", "WARNING"
+ERROR_TAG, WARNING_TAG, HINT_TAG = "ERROR", "WARNING", "HINT"  # HINT: advice, never highlighted
 
 
-def finding_tag(is_error: bool, header: str | None) -> str:
-    tag = ERROR_TAG if is_error else WARNING_TAG
+def finding_tag(is_error: bool, header: str | None, *, hint: bool = False) -> str:
+    tag = ERROR_TAG if is_error else HINT_TAG if hint else WARNING_TAG
     return f"{tag} [{header}]" if header else tag
 
 

@@ -16,8 +16,9 @@ from typing import Any
 
 
 class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
+    ERROR = "error"  # blocks the upload
+    WARNING = "warning"  # counted, shown on the row and highlighted
+    HINT = "hint"  # advice on the row: not counted, never highlighted, never blocks
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ class Problem:
 class Report:
     problems: list[Problem] = dataclass_field(default_factory=list)
     records: int = 0
+    # Odd values the portal itself sent (decision D9: no finding on a row, since the user cannot
+    # change them), counted by kind for one line of the command's output.
+    portal_oddities: Counter[str] = dataclass_field(default_factory=Counter)
 
     @property
     def errors(self) -> list[Problem]:
@@ -56,7 +60,7 @@ class Report:
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if not p.is_error]
+        return [p for p in self.problems if p.severity is Severity.WARNING]
 
     def by_sheet(self, severity: Severity) -> Counter[str]:
         return Counter(p.sheet or "" for p in self.problems if p.severity is severity)

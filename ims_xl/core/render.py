@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .catalogue import CATALOGUE
+from .catalogue import CATALOGUE, PORTAL_ERROR_CODES, PORTAL_ODDITIES
 from .layout import finding_tag
-from .problems import Problem
+from .problems import Problem, Report, Severity
 
 
 def message(problem: Problem) -> str:
@@ -19,7 +19,8 @@ def message(problem: Problem) -> str:
 
 def cell_text(problem: Problem) -> str:
     """One line for the row's "Sheet Validation Errors" cell."""
-    return f"{finding_tag(problem.is_error, problem.column)} {message(problem)}"
+    tag = finding_tag(problem.is_error, problem.column, hint=problem.severity is Severity.HINT)
+    return f"{tag} {message(problem)}"
 
 
 def cell_lines(problems: Iterable[Problem]) -> str:
@@ -29,8 +30,18 @@ def cell_lines(problems: Iterable[Problem]) -> str:
 
 def portal_cell(problems: Iterable[Problem]) -> str:
     """A row's "GST Portal Validation Errors" cell: what the portal said, untagged, each finding once
-    (an error file can name a document twice)."""
-    return "\n".join(message(p) for p in dict.fromkeys(problems))
+    (an error file can name a document twice); a known code is followed by its meaning and fix."""
+    return "\n".join(portal_text(p) for p in dict.fromkeys(problems))
+
+
+def portal_text(problem: Problem) -> str:
+    """The portal's code and words, then, for a code it knows, what it means and what to do."""
+    said = message(problem)
+    code = str(problem.value("portal_code")).strip().upper() if problem.code == "portal-error" else ""
+    if code not in PORTAL_ERROR_CODES:
+        return said
+    meaning, fix = PORTAL_ERROR_CODES[code]
+    return f"{said} -- This means {meaning}. Fix: {fix}."
 
 
 def console_text(problem: Problem) -> str:
@@ -43,6 +54,17 @@ def console_text(problem: Problem) -> str:
         )
         if part
     )
-    prefix = "error" if problem.is_error else "warning"
+    prefix = problem.severity.value
     text = message(problem)
     return f"{prefix}: {place}: {text} ({problem.code})" if place else f"{prefix}: {text}"
+
+
+def portal_oddities_line(report: Report) -> str | None:
+    """One line on odd values in the portal's own data (decision D9), or None when there are none."""
+    if not report.portal_oddities:
+        return None
+    counts = report.portal_oddities
+    parts = [f"{counts[kind]:,} {one if counts[kind] == 1 else many}"
+             for kind, (one, many) in PORTAL_ODDITIES.items() if counts[kind]]
+    return ("note: the portal's data holds " + ", ".join(parts)
+            + "; shown as downloaded and sent unchanged: nothing for you to change")

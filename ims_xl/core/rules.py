@@ -2,8 +2,8 @@
 
 Rules about a decision (Pending allowed? remarks allowed? ITC declaration due?) apply to rows the
 user changed since the download: an untouched row is the portal's own state and is not sent.
-Warnings about the supplier's data (GSTIN check character, document number format) apply to
-every row, because they matter when deciding.
+The supplier's data as the portal sent it (GSTIN check character, document number format) gets no
+finding (decision D9: the user cannot change it); ``portal_oddities`` counts it for one line.
 """
 
 from __future__ import annotations
@@ -94,7 +94,6 @@ def is_changed(entry: Entry, decision: Decision) -> bool:
 def check_entry(entry: Entry) -> list[Problem]:
     problems: list[Problem] = []
     decision = decide(entry, problems)
-    problems += _supplier_warnings(entry)
     if not decision.readable or not is_changed(entry, decision):
         return problems
     problems += _action_rules(entry, decision)
@@ -134,6 +133,7 @@ def validate(entries: Iterable[Entry], home: Home) -> tuple[Report, dict[int, li
     for entry in entries:
         count += 1
         problems = check_entry(entry) + _overwritten_values(entry)
+        report.portal_oddities.update(portal_oddities(entry))
         first = first_row_of.setdefault(entry.record.identity, entry)
         if first is not entry:
             retyped = [row for row in (first, entry) if _keys_typed_over(row)]
@@ -281,16 +281,16 @@ def _declared_amount_rules(entry: Entry, decision: Decision) -> list[Problem]:
     return problems
 
 
-def _supplier_warnings(entry: Entry) -> list[Problem]:
-    problems: list[Problem] = []
+def portal_oddities(entry: Entry) -> list[str]:
+    """Kinds of ``catalogue.PORTAL_ODDITIES`` in the record as downloaded (none is the user's doing)."""
     record = entry.record
-    why = _cached_gstin_problem(record.model.stin)
-    if why:
-        problems.append(_problem(entry, "supplier-gstin-invalid", "stin", reason=why))
-    for field_name, number in (("number", record.number), ("original_number", record.original_number)):
+    kinds = []
+    if _cached_gstin_problem(record.model.stin):
+        kinds.append("supplier-gstin-check")
+    for number in (record.number, record.original_number):
         if number is not None and not _DOCUMENT_NUMBER.fullmatch(number):
-            problems.append(_problem(entry, "document-number-format", field_name, number=number))
-    return problems
+            kinds.append("document-number-format")
+    return kinds
 
 
 @lru_cache(maxsize=65536)
