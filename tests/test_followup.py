@@ -19,6 +19,7 @@ import pytest
 from ims_xl import cli, macros
 from ims_xl.core.book import BookState
 from ims_xl.core.followup import DOCUMENT_HEADERS, MAIL_MERGE_HEADERS, SUPPLIER_HEADERS
+from ims_xl.core.layout import MONEY_FORMAT
 from ims_xl.core.reconcile import RegisterEntry, reconcile
 from ims_xl.excel.template import this_pythons_macros
 from ims_xl.excel.xlwings_port import XlwingsPort
@@ -129,7 +130,7 @@ def test_cells_are_typed_numbers_text_and_dates(tmp_path: Path) -> None:
     assert run("suppliers", str(book))[0] == 0
     sheet = openpyxl.load_workbook(tmp_path / "client_suppliers.xlsx")["Documents"]
     tax, number, day = sheet["F2"], sheet["D2"], sheet["E2"]
-    assert (tax.data_type, tax.number_format) == ("n", "#,##0.00")
+    assert (tax.data_type, tax.number_format) == ("n", MONEY_FORMAT)
     assert (number.data_type, number.number_format) == ("s", "@")
     assert day.number_format == "dd-mm-yyyy"
     assert sheet.freeze_panes == "A2"
@@ -245,7 +246,7 @@ def test_the_pack_names_the_client_and_period_and_the_letters_are_signed(tmp_pat
     assert sheet.freeze_panes == "A4" and sheet.print_title_rows == "$3:$3"
     total = [cell.value for cell in sheet[7]]
     assert total == ["Total", None, 1, 1, 2, 1, 4110]  # 3,960 + 100 + 50 at stake
-    assert sheet["G7"].number_format == "#,##0.00" and sheet["G7"].font.bold
+    assert sheet["G7"].number_format == MONEY_FORMAT and sheet["G7"].font.bold
 
     rows = csv_rows(tmp_path / "client_suppliers.csv")
     assert [row["Email"] for row in rows] == ["", "", ""]  # to fill before the merge

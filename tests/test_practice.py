@@ -14,6 +14,7 @@ import pytest
 from ims_xl.cli import main
 from ims_xl.core import jsonio
 from ims_xl.core.gstin import with_check_character
+from ims_xl.core.layout import MONEY_FORMAT
 from ims_xl.core.practice import DASHBOARD_HEADERS, gstin_in_name, is_download_candidate, problem_sentence
 from ims_xl.files.fileport import FilePort
 from tests.conftest import SAMPLE
@@ -147,7 +148,7 @@ def test_the_dashboard_sorts_by_tax_at_no_action_with_totals_and_links(tmp_path:
     assert acme["No Action"] + acme["Accept"] + acme["Reject"] + acme["Pending"] == 12
     assert total["GSTIN"] == "Total" and total["Records"] == 14
     assert Decimal(str(total["Tax No Action"])) == tax_at_no_action(full) + tax_at_no_action(small)
-    assert rows[0]["Tax No Action"].number_format == "#,##0.00"
+    assert rows[0]["Tax No Action"].number_format == MONEY_FORMAT
     link = rows[0]["Workbook"].hyperlink
     assert link is not None and link.target == "acme.xlsm"  # relative: the folder can move
     sheet = openpyxl.load_workbook(tmp_path / "Practice.xlsx")["Clients"]

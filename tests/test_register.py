@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from ims_xl.core.book import BookState, entry_from_record
+from ims_xl.core.layout import SIGNED_MONEY_FORMAT
 from ims_xl.core.problems import InputError
 from ims_xl.core.reconcile import RegisterEntry, reconcile
 from ims_xl.core.records import make_record
@@ -242,7 +243,8 @@ def test_the_template_keeps_document_numbers_as_text_and_shows_dates_and_money(t
     formats = {column.header: by_position[position] for position, column in enumerate(COLUMNS, start=1)}
     assert formats["Supplier GSTIN"] == formats["Document Number"] == "@"
     assert formats["Document Date"] == "dd-mm-yyyy"
-    assert formats["Taxable Value"] == formats["IGST"] == formats["Cess"] == "#,##0.00"
+    # Typed amounts can be negative (a credit note as Cr): the format that keeps the minus sign everywhere.
+    assert formats["Taxable Value"] == formats["IGST"] == formats["Cess"] == SIGNED_MONEY_FORMAT
 
 
 def test_the_shipped_template_is_the_one_the_code_writes(tmp_path: Path) -> None:

@@ -318,7 +318,8 @@ def test_section_sheet(template_book: openpyxl.Workbook, section: Section) -> No
     for index, column in enumerate(section.columns):
         dimension = column_dimension(sheet, index)
         assert dimension.protection.locked is not column.editable, column.header
-        expected = {Kind.MONEY: "#,##0.00", Kind.DATE: "dd-mm-yyyy"}.get(column.kind, "@")
+        money = layout.SIGNED_MONEY_FORMAT if column.signed else layout.MONEY_FORMAT
+        expected = {Kind.MONEY: money, Kind.DATE: "dd-mm-yyyy"}.get(column.kind, "@")
         assert dimension.number_format == expected, column.header
         assert bool(dimension.hidden) == (column.header == "Portal Record"), column.header
     assert column_dimension(sheet, section.index("number")).number_format == "@"
@@ -362,7 +363,8 @@ def test_sample_book_keeps_portal_text_as_text_and_types_numbers_and_dates(sampl
     for column in b2b.columns:
         if column.kind is Kind.MONEY:
             amount = cell("000123", column.field)
-            assert (amount.data_type, amount.number_format) == ("n", "#,##0.00"), column.header
+            money = layout.SIGNED_MONEY_FORMAT if column.signed else layout.MONEY_FORMAT
+            assert (amount.data_type, amount.number_format) == ("n", money), column.header
     assert cell("2025260000004512", "val").value == pytest.approx(11800.50)
     when = cell("000123", "date")
     assert isinstance(when.value, datetime)

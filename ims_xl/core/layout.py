@@ -23,6 +23,16 @@ from .sections import (
 )
 
 HOME = "Home"
+
+# Money cells group in lakhs and crores whatever the PC's region (#,##0.00 would follow it, and
+# many office PCs run en-US). A number format has two conditions at most: crores, lakhs, and the
+# rest, which is grouped the same way in both systems. Amounts of 100 crore and more show their
+# first group with three digits. A negative amount falls into the last section: Excel shows its
+# minus sign (and groups it in thousands) but LibreOffice drops it, so cells that can be negative
+# (the ITC table's change rows, the register's amounts) use SIGNED_MONEY_FORMAT, which follows the region.
+MONEY_FORMAT = r"[>=10000000]##\,##\,##\,##0.00;[>=100000]##\,##\,##0.00;#,##0.00"
+SIGNED_MONEY_FORMAT = "#,##0.00"
+WHOLE_RUPEES_FORMAT = r"[>=10000000]##\,##\,##\,##0;[>=100000]##\,##\,##0;#,##0"  # chart labels
 NOT_IN_IMS = "Not in IMS"
 REMOVED = "Removed from Portal"
 CHANGE_LOG = "Change Log"
@@ -112,11 +122,11 @@ NOT_IN_IMS_TABLE = Table(NOT_IN_IMS, "Register entries with no IMS record: the s
                              Column("number", "Document Number", Kind.TEXT, 20),
                              Column("date", "Document Date", Kind.DATE, 14),
                              Column("document_type", "Document Type", Kind.TEXT, 14),
-                             Column("txval", "Taxable Value", Kind.MONEY, 14),
-                             Column("iamt", "IGST", Kind.MONEY, 14),
-                             Column("camt", "CGST", Kind.MONEY, 14),
-                             Column("samt", "SGST", Kind.MONEY, 14),
-                             Column("cess", "Cess", Kind.MONEY, 14),
+                             Column("txval", "Taxable Value", Kind.MONEY, 16, signed=True),
+                             Column("iamt", "IGST", Kind.MONEY, 15, signed=True),
+                             Column("camt", "CGST", Kind.MONEY, 15, signed=True),
+                             Column("samt", "SGST", Kind.MONEY, 15, signed=True),
+                             Column("cess", "Cess", Kind.MONEY, 15, signed=True),
                              Column("register_row", "Register Row", Kind.COUNT, 12),
                              Column("follow_up", "Follow-up", Kind.TEXT, 40),
                              Column("row_kind", "Kind of Row", Kind.TEXT, 22),
@@ -131,15 +141,15 @@ REMOVED_TABLE = Table(REMOVED, "Records gone from the newer download, kept with 
     Column("number", "Document Number", Kind.TEXT, 20),
     Column("date", "Document Date", Kind.TEXT, 14),
     Column("original_number", "Original Document Number", Kind.TEXT, 20),
-    Column("txval", "Taxable Value", Kind.MONEY, 14),
-    Column("tax", "Total Tax", Kind.MONEY, 14),
+    Column("txval", "Taxable Value", Kind.MONEY, 16),
+    Column("tax", "Total Tax", Kind.MONEY, 15),
     Column("status", "Status", Kind.TEXT, 12),
     Column("remarks", "Remarks", Kind.TEXT, 24),
     Column("itc", "ITC to be reduced", Kind.TEXT, 12),
-    Column("decl_igst", "Declared IGST", Kind.MONEY, 14),
-    Column("decl_cgst", "Declared CGST", Kind.MONEY, 14),
-    Column("decl_sgst", "Declared SGST", Kind.MONEY, 14),
-    Column("decl_cess", "Declared Cess", Kind.MONEY, 14),
+    Column("decl_igst", "Declared IGST", Kind.MONEY, 15),
+    Column("decl_cgst", "Declared CGST", Kind.MONEY, 15),
+    Column("decl_sgst", "Declared SGST", Kind.MONEY, 15),
+    Column("decl_cess", "Declared Cess", Kind.MONEY, 15),
     Column("removed_on", "Removed On", Kind.TEXT, 14),
     Column("record", "Portal Record", Kind.TEXT, 10, hidden=True),
 ))
@@ -181,6 +191,9 @@ HOME_FIELDS = (
     HomeField("download_gstin", "GSTIN of the download", Cell(8, 3)),
 )
 HOME_FIELD = {home_field.field: home_field for home_field in HOME_FIELDS}
+# "Last action" wraps within C7:E8, left of the buttons: nothing covers it.
+LAST_ACTION_AREA = (Cell(7, 3), Cell(8, 5))
+LAST_ACTION_ROW_HEIGHT = 24  # points, for each of its two rows: three lines of text
 HOME_TITLE = Cell(1, 2)
 
 # Buttons on Home: caption and VBA Sub (in workbook/ims_buttons.bas), stacked down one column.
@@ -195,7 +208,8 @@ BUTTONS: tuple[tuple[str, str], ...] = (
 )
 BUTTON_TOP = Cell(3, 6)
 BUTTON_ROW_STEP = 2
-CHART_TOP = Cell(3, 9)
+CHART_TOP = Cell(28, 9)  # beside the reconciliation and ITC tables, right of both
+CHART_TITLE = "Tax by status, all sections (the summary's Total row)"
 
 _STATUS_CODES = ("N", "A", "R", "P")
 TOTAL_LABEL = "Total"
@@ -240,6 +254,7 @@ ITC_ROWS = (
     ("rejected", "Rejected"),
     ("pending", "Pending"),
 )
+ITC_SIGNED_ROWS = ("change", "pending")  # rows that can be negative: SIGNED_MONEY_FORMAT
 _TABLE_GAP = 3  # rows between one Home table's last row and the next one's header
 
 
@@ -267,24 +282,34 @@ SUMMARY_TABLE, RECON_TABLE, ITC_TABLE = _stack(17, [
 ])
 HOME_TABLES = (SUMMARY_TABLE, RECON_TABLE, ITC_TABLE)
 
-INSTRUCTIONS_TOP = Cell(ITC_TABLE.last_row + _TABLE_GAP, 2)
+# On the first screen, below the fields and left of the buttons: each line fits columns B to E.
+INSTRUCTIONS_TOP = Cell(9, 2)
+# The Lite edition has its status and file cells there: its instructions go below the tables.
+INSTRUCTIONS_BELOW_TABLES = Cell(ITC_TABLE.last_row + _TABLE_GAP, 2)
 INSTRUCTIONS = (
     "How to use this workbook",
-    "1. On the GST portal: Services > Returns > Invoice Management System (IMS) Dashboard > Offline > "
-    "Download JSON.",
-    "2. Press 'Open Downloaded IMS JSON File' and choose the download (.json or .zip).",
-    "3. On each section sheet choose the Status (Accept, Reject, Pending or No Action); add Remarks where "
-    "useful; answer 'ITC to be reduced' when accepting credit notes.",
-    "4. Press 'Validate Sheet': filters are cleared, and problems are written in 'Sheet Validation "
-    "Errors' and highlighted.",
-    "5. Press 'Generate JSON File to Upload' and upload the file at IMS Dashboard > Offline > Upload JSON.",
-    "6. If the upload is 'Processed with Error', download the error file and open it with "
-    "'Open Downloaded Error JSON File'; fix the rows and generate again.",
-    "Records left at No Action are deemed accepted when GSTR-2B is generated.",
+    "1. Portal: IMS Dashboard > Offline > Download JSON; open it with the first button.",
+    "2. On each sheet choose Status in the yellow column (No Action = deemed accepted).",
+    "3. Accepting a credit note: answer 'ITC to be reduced'. Remarks are optional.",
+    "4. Validate Sheet: problems appear in Sheet Validation Errors, in colour.",
+    "5. Generate JSON File to Upload; upload it at IMS Dashboard > Offline > Upload.",
+    "6. 'Processed with Error'? Open the error file with Open Downloaded Error JSON File.",
 )
 
-# Column widths on Home: (first column, last column, width).
-HOME_WIDTHS = ((1, 1, 2), (2, 2, 24), (3, 3, 22), (4, 15, 13))
+# What the colours on the section sheets mean, right of the buttons beside the instructions: (colour, meaning).
+LEGEND_TOP = Cell(9, 9)
+LEGEND_TITLE = "What the colours on the section sheets mean"
+LEGEND = (
+    ("green", "Green", "a Status you changed"),
+    ("red", "Red", "an error: fix it before the upload"),
+    ("yellow", "Yellow", "a warning: check it"),
+    ("orange", "Orange", "the portal rejected the row (error file)"),
+    ("blue", "Blue", "changed by a newer download (Refresh Notes)"),
+    ("grey", "Grey", "the portal does not allow this input for the row"),
+)
+
+# Column widths on Home: (first column, last column, width). Money columns fit crores.
+HOME_WIDTHS = ((1, 1, 2), (2, 2, 30), (3, 3, 22), (4, 15, 15))
 
 
 # --- finding tags --------------------------------------------------------------------------------

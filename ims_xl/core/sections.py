@@ -29,6 +29,7 @@ class Column:
     editable: bool = False
     hidden: bool = False
     wrapped: bool = False  # long text: shown on several lines (tables the table writer writes)
+    signed: bool = False  # money that can be negative (the register's Cr amounts): layout.SIGNED_MONEY_FORMAT
 
 
 @dataclass(frozen=True)
@@ -133,22 +134,22 @@ def _build_columns(section: Section) -> tuple[Column, ...]:
         columns.append(Column("inv_typ", "Supply Type", Kind.TEXT, 8))
     columns += [
         Column("date", f"{noun} Date", Kind.DATE, 12),
-        Column("val", f"{noun} Value", Kind.MONEY, 14),
+        Column("val", f"{noun} Value", Kind.MONEY, 17),  # widths fit crores: 99,99,99,999.99
         Column("status", "Status", Kind.LABEL, 12, editable=True),
         Column("pos", "Place of Supply", Kind.TEXT, 8),
-        Column("txval", "Taxable Value", Kind.MONEY, 14),
-        Column("iamt", "IGST", Kind.MONEY, 12),
-        Column("camt", "CGST", Kind.MONEY, 12),
-        Column("samt", "SGST", Kind.MONEY, 12),
-        Column("cess", "Cess", Kind.MONEY, 10),
+        Column("txval", "Taxable Value", Kind.MONEY, 17),
+        Column("iamt", "IGST", Kind.MONEY, 15),
+        Column("camt", "CGST", Kind.MONEY, 15),
+        Column("samt", "SGST", Kind.MONEY, 15),
+        Column("cess", "Cess", Kind.MONEY, 15),
     ]
     if section.takes_itc_declaration:
         columns += [
             Column("itc", "ITC to be reduced", Kind.LABEL, 10, editable=True),
-            Column("decl_igst", "Declared IGST", Kind.MONEY, 12, editable=True),
-            Column("decl_cgst", "Declared CGST", Kind.MONEY, 12, editable=True),
-            Column("decl_sgst", "Declared SGST", Kind.MONEY, 12, editable=True),
-            Column("decl_cess", "Declared Cess", Kind.MONEY, 12, editable=True),
+            Column("decl_igst", "Declared IGST", Kind.MONEY, 15, editable=True),
+            Column("decl_cgst", "Declared CGST", Kind.MONEY, 15, editable=True),
+            Column("decl_sgst", "Declared SGST", Kind.MONEY, 15, editable=True),
+            Column("decl_cess", "Declared Cess", Kind.MONEY, 15, editable=True),
         ]
     columns += [
         Column("remarks", "Remarks", Kind.TEXT, 30, editable=True),
@@ -166,7 +167,7 @@ def _build_columns(section: Section) -> tuple[Column, ...]:
     columns += [
         Column("suggested_action", "Suggested Action", Kind.LABEL, 12),
         Column("match_status", "Match Status", Kind.LABEL, 14),  # one of layout.RECON_RESULTS
-        Column("books_tax", "Books Tax", Kind.MONEY, 12),  # the purchase register's tax for the document
+        Column("books_tax", "Books Tax", Kind.MONEY, 15, signed=True),  # the purchase register's tax for the document
         Column("match_result", "Match Result", Kind.TEXT, 40),
         Column("refresh_note", "Refresh Notes", Kind.TEXT, 40),
         # The record exactly as downloaded, so the upload never depends on what Excel did to the

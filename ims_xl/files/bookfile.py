@@ -28,7 +28,17 @@ from ..core import codec, layout
 from ..core.book import BookState, Entry, text_or_none
 from ..core.layout import Cell, Table
 from ..core.problems import InputError
-from ..core.sections import ACTION_LABELS, FIRST_DATA_ROW, HEADER_ROW, ITC_LABELS, SECTIONS, Column, Kind, Section
+from ..core.sections import (
+    ACTION_LABELS,
+    DECLARED_FIELDS,
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    ITC_LABELS,
+    SECTIONS,
+    Column,
+    Kind,
+    Section,
+)
 
 LAST_ROW = 1_048_576  # Excel's last row
 CELL_TEXT_LIMIT = 32_767
@@ -40,12 +50,13 @@ _YELLOW = {"bg_color": "#FFEB9C", "font_color": "#7F6000"}
 _ORANGE = {"bg_color": "#F8CBAD"}
 _GREEN = {"bg_color": "#C6EFCE"}
 _BLUE = {"bg_color": "#DDEBF7"}
+_GREY = {"bg_color": "#D9D9D9", "font_color": "#595959"}  # an input the portal does not allow for the row
 _INPUT_FILL = "#FFF9E5"
 # Columns whose cells are highlighted when a finding names them (``layout.finding_tag``).
 _HIGHLIGHTED_FIELDS = ("stin", "number", "original_number", "date", "val", "txval", "iamt", "camt", "samt", "cess",
                        "status", "itc", "decl_igst", "decl_cgst", "decl_sgst", "decl_cess", "remarks")
 _WRAPPED_FIELDS = ("sheet_errors", "portal_errors", "match_result", "refresh_note", "follow_up", "details")
-_NUMBER_FORMATS = {Kind.TEXT: "@", Kind.MONEY: "#,##0.00", Kind.DATE: "dd-mm-yyyy", Kind.LABEL: "@",
+_NUMBER_FORMATS = {Kind.TEXT: "@", Kind.MONEY: layout.MONEY_FORMAT, Kind.DATE: "dd-mm-yyyy", Kind.LABEL: "@",
                    Kind.COUNT: "#,##0"}
 
 
@@ -119,6 +130,7 @@ class _Styles:
         self.input_header = book.add_format({"bold": True, "text_wrap": True, "valign": "top",
                                              "bg_color": "#FFE699", "border": 1})
         self.label = book.add_format({"bold": True})
+        self.label_top = book.add_format({"bold": True, "valign": "top"})  # beside a wrapped value
         self.input = book.add_format({"locked": False, "bg_color": _INPUT_FILL, "border": 1, "num_format": "@"})
         self.text = book.add_format({"num_format": "@"})
         self.red = book.add_format(_RED)
@@ -126,14 +138,21 @@ class _Styles:
         self.orange = book.add_format(_ORANGE)
         self.green = book.add_format(_GREEN)
         self.blue = book.add_format(_BLUE)
+        self.grey = book.add_format(_GREY)
+        self.legend = {name: book.add_format({**fill, "border": 1}) for name, fill in
+                       (("green", _GREEN), ("red", _RED), ("yellow", _YELLOW), ("orange", _ORANGE),
+                        ("blue", _BLUE), ("grey", _GREY))}
+        self.wrapped_text = book.add_format({"num_format": "@", "text_wrap": True, "valign": "top"})
+        self.signed_money = book.add_format({"num_format": layout.SIGNED_MONEY_FORMAT})
         self.plain = book.add_format({"locked": True})
-        self._cells: dict[tuple[Kind, bool, bool], Format] = {}
+        self._cells: dict[tuple[Kind, bool, bool, bool], Format] = {}
 
     def cell(self, column: Column) -> Format:
         wrap = column.field in _WRAPPED_FIELDS
-        key = (column.kind, column.editable, wrap)
+        key = (column.kind, column.editable, wrap, column.signed)
         if key not in self._cells:
-            props: dict[str, Any] = {"num_format": _NUMBER_FORMATS[column.kind]}
+            number_format = layout.SIGNED_MONEY_FORMAT if column.signed else _NUMBER_FORMATS[column.kind]
+            props: dict[str, Any] = {"num_format": number_format}
             if column.editable:
                 props.update(locked=False, bg_color=_INPUT_FILL)
             if wrap:  # several findings, one per line: all of them visible
@@ -168,6 +187,9 @@ def _write_home(book: xlsxwriter.Workbook, sheet: Worksheet, state: BookState, s
     """
     for first, last, width in layout.HOME_WIDTHS:
         sheet.set_column(first - 1, last - 1, width)
+    area_top, area_bottom = layout.LAST_ACTION_AREA
+    for area_row in range(area_top.row, area_bottom.row + 1):
+        sheet.set_row(area_row - 1, layout.LAST_ACTION_ROW_HEIGHT)
     cells: dict[Cell, tuple[Any, Format | None]] = {layout.HOME_TITLE: ("IMS Offline Workbook (ims-xl)", styles.title)}
     if extras is not None:
         for cell, (value, properties) in extras(book, sheet).items():
@@ -177,8 +199,11 @@ def _write_home(book: xlsxwriter.Workbook, sheet: Worksheet, state: BookState, s
                                     styles.help)
     values = codec.home_field_values(state.home)
     for home_field in layout.HOME_FIELDS:
-        cells[Cell(home_field.cell.row, home_field.cell.column - 1)] = (home_field.label, styles.label)
-        cells[home_field.cell] = (values[home_field.cell] or None, styles.input if home_field.editable else styles.text)
+        cells[Cell(home_field.cell.row, home_field.cell.column - 1)] = (
+            home_field.label, styles.label_top if home_field.cell == area_top else styles.label)
+        style = styles.input if home_field.editable else styles.text
+        cells[home_field.cell] = (values[home_field.cell] or None, styles.wrapped_text if home_field.cell == area_top
+                                  else style)
         if home_field.name:
             book.define_name(home_field.name, f"='{layout.HOME}'!${layout.column_letter(home_field.cell.column)}$"
                              f"{home_field.cell.row}")
@@ -193,18 +218,30 @@ def _write_home(book: xlsxwriter.Workbook, sheet: Worksheet, state: BookState, s
         for offset, column in enumerate(table.columns):
             cells[Cell(table.header_row, table.left + offset)] = (column.header, styles.header)
         rows = blocks.get(Cell(table.first_row, table.left)) or [[label] for label in table.row_labels]
+        signed = {table.row_labels.index(label) for key, label in layout.ITC_ROWS
+                  if key in layout.ITC_SIGNED_ROWS} if table is layout.ITC_TABLE else set()
         for r, row in enumerate(rows):
             for offset, value in enumerate(row):
                 column = table.columns[offset]
-                style = styles.label if offset == 0 else styles.cell(column)
+                style = (styles.label if offset == 0 else styles.signed_money if r in signed
+                         else styles.cell(column))
                 cells[Cell(table.first_row + r, table.left + offset)] = (value, style)
+    # The Lite edition keeps its status and file cells where the instructions go in a macro book.
+    instructions = layout.INSTRUCTIONS_TOP if extras is None else layout.INSTRUCTIONS_BELOW_TABLES
     for offset, line in enumerate(layout.INSTRUCTIONS):
-        cells[layout.INSTRUCTIONS_TOP.down(offset)] = (line, styles.label if offset == 0 else None)
+        cells[instructions.down(offset)] = (line, styles.label if offset == 0 else None)
+    cells[layout.LEGEND_TOP] = (layout.LEGEND_TITLE, styles.label)
+    for offset, (name, colour, meaning) in enumerate(layout.LEGEND, start=1):
+        cells[layout.LEGEND_TOP.down(offset)] = (colour, styles.legend[name])
+        cells[layout.LEGEND_TOP.down(offset).right()] = (meaning, None)
 
-    for cell in sorted(cells, key=lambda c: (c.row, c.column)):
+    # The merged area goes last in its row: it writes its lower rows too (constant_memory: no going back).
+    for cell in sorted(cells, key=lambda c: (c.row, c == area_top, c.column)):
         value, style = cells[cell]
         r, c = _rc(cell)
-        if value is None or value == "":
+        if cell == area_top:  # the last action wraps over its area
+            sheet.merge_range(r, c, *_rc(area_bottom), value or "", style)
+        elif value is None or value == "":
             if style is not None:
                 sheet.write_blank(r, c, None, style)
         else:
@@ -224,15 +261,15 @@ def _status_chart(book: xlsxwriter.Workbook, sheet: Worksheet) -> None:
     table = layout.SUMMARY_TABLE
     first, last = table.column_of("tax_N") - 1, table.column_of("tax_P") - 1
     chart = book.add_chart({"type": "column"})
-    chart.add_series({
-        "name": "ITC by status",
+    chart.add_series({  # the summary's Total row, "Tax: No Action" to "Tax: Pending", as its title says
+        "name": layout.CHART_TITLE,
         "categories": [layout.HOME, table.header_row - 1, first, table.header_row - 1, last],
         "values": [layout.HOME, table.last_row - 1, first, table.last_row - 1, last],
-        "data_labels": {"value": True, "num_format": "#,##0"},
+        "data_labels": {"value": True, "num_format": layout.WHOLE_RUPEES_FORMAT},
     })
-    chart.set_title({"name": "ITC by status"})
+    chart.set_title({"name": layout.CHART_TITLE, "name_font": {"size": 11}})
     chart.set_legend({"none": True})
-    chart.set_y_axis({"num_format": "#,##0"})
+    chart.set_y_axis({"num_format": layout.WHOLE_RUPEES_FORMAT})
     chart.set_size({"width": 520, "height": 260})
     sheet.insert_chart(*_rc(layout.CHART_TOP), chart)
 
@@ -327,7 +364,17 @@ def _section_rules(sheet: Worksheet, section: Section, styles: _Styles) -> None:
     rule(status, f'=${portal}{anchor}<>""', styles.orange)
     rule(status, f'=AND(${status_letter}{anchor}<>"",${status_letter}{anchor}<>${previous}{anchor})', styles.green)
     rule(section.index("sheet_errors"), f'=ISNUMBER(SEARCH("{layout.ERROR_TAG}",${errors}{anchor}))', styles.red)
-    rule(section.index("sheet_errors"), f'=${errors}{anchor}<>""', styles.yellow)
+    # A hint alone (``layout.HINT_TAG``) is advice: not coloured.
+    rule(section.index("sheet_errors"), f'=ISNUMBER(SEARCH("{layout.WARNING_TAG}",${errors}{anchor}))', styles.yellow)
+    # Inputs the portal blocks for the row, grey before any validation: after the finding colours,
+    # which win where both apply (LibreOffice shows only the first rule that holds).
+    blocked = [("pending_blocked", ("status",)), ("remarks_blocked", ("remarks",)),
+               ("itc_blocked", ("itc", *DECLARED_FIELDS))]
+    for flag, fields in blocked:
+        if not any(column.field == flag for column in section.columns):
+            continue
+        for field_name in fields:
+            rule(section.index(field_name), f'=${letter(flag)}{anchor}="Y"', styles.grey)
     rule(section.index("portal_errors"), f'=${portal}{anchor}<>""', styles.orange)
     note = section.index("refresh_note")
     rule(note, f'=${letter("refresh_note")}{anchor}<>""', styles.blue)

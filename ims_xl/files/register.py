@@ -32,7 +32,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from ..core.amounts import parse_register_amount
 from ..core.book import is_blank
-from ..core.layout import column_number
+from ..core.layout import SIGNED_MONEY_FORMAT, column_number
 from ..core.problems import InputError
 from ..core.purchases import RegisterEntry, RegisterProblem
 from .package import Package
@@ -543,7 +543,7 @@ def write_register_template(path: str | os.PathLike[str]) -> None:
     formats = {
         "text": book.add_format({"num_format": "@"}),
         "date": book.add_format({"num_format": "dd-mm-yyyy"}),
-        "money": book.add_format({"num_format": "#,##0.00"}),
+        "money": book.add_format({"num_format": SIGNED_MONEY_FORMAT}),  # typed; Cr amounts are negative
     }
     for position, column in enumerate(COLUMNS):
         sheet.set_column(position, position, column.width, formats[_template_kind(column.field)])

@@ -17,10 +17,10 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from ..core.layout import TOTAL_LABEL, Table
+from ..core.layout import MONEY_FORMAT, SIGNED_MONEY_FORMAT, TOTAL_LABEL, Table
 from ..core.sections import Column, Kind
 
-_NUMBER_FORMATS = {Kind.TEXT: "@", Kind.LABEL: "@", Kind.MONEY: "#,##0.00", Kind.COUNT: "#,##0",
+_NUMBER_FORMATS = {Kind.TEXT: "@", Kind.LABEL: "@", Kind.MONEY: MONEY_FORMAT, Kind.COUNT: "#,##0",
                    Kind.DATE: "dd-mm-yyyy"}
 _SUMMED = (Kind.MONEY, Kind.COUNT)
 _LINE_HEIGHT = 15  # points: LibreOffice keeps the default height of wrapped rows, so rows are sized
@@ -39,7 +39,8 @@ class TableStyles:
     def cell(self, column: Column, *, total: bool = False) -> Format:
         key = (column.kind, column.wrapped, total)
         if key not in self._formats:
-            spec: dict[str, Any] = {"num_format": _NUMBER_FORMATS[column.kind], "valign": "top"}
+            number_format = SIGNED_MONEY_FORMAT if column.signed else _NUMBER_FORMATS[column.kind]
+            spec: dict[str, Any] = {"num_format": number_format, "valign": "top"}
             if column.wrapped:
                 spec["text_wrap"] = True
             if total:
