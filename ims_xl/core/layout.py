@@ -191,9 +191,9 @@ HOME_FIELDS = (
     HomeField("download_gstin", "GSTIN of the download", Cell(8, 3)),
 )
 HOME_FIELD = {home_field.field: home_field for home_field in HOME_FIELDS}
-# "Last action" wraps within C7:E8, left of the buttons: nothing covers it.
-LAST_ACTION_AREA = (Cell(7, 3), Cell(8, 5))
-LAST_ACTION_ROW_HEIGHT = 24  # points, for each of its two rows: three lines of text
+# "Last action" wraps within C7:E7, left of the buttons: nothing covers it.
+LAST_ACTION_AREA = (HOME_FIELD["last_action"].cell, HOME_FIELD["last_action"].cell.right(2))
+LAST_ACTION_ROW_HEIGHT = 45  # points: three lines of text
 HOME_TITLE = Cell(1, 2)
 
 # Buttons on Home: caption and VBA Sub (in workbook/ims_buttons.bas), stacked down one column.
