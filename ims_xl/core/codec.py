@@ -110,7 +110,7 @@ _GETTERS: dict[str, Callable[[Entry], Any]] = {
     "books_tax": lambda e: e.books_tax,
     "match_result": lambda e: e.match_result or None,
     "refresh_note": lambda e: e.refresh_note or None,
-    "record": lambda e: jsonio.dumps(e.record.raw),
+    "record": lambda e: jsonio.dumps_record(e.record.raw),
 }
 
 
@@ -127,7 +127,7 @@ def section_row(entry: Entry, *, with_record: bool = True) -> list[Any]:
     """Cell values of an entry in the order of its section's columns. ``with_record=False`` leaves
     the hidden record out (None): encoding it is most of the cost, and most saves do not write it."""
     values = [get(entry) for get in _ROW_GETTERS[entry.section.key][:-1]]
-    values.append(jsonio.dumps(entry.record.raw) if with_record else None)
+    values.append(jsonio.dumps_record(entry.record.raw) if with_record else None)
     return values
 
 
@@ -402,7 +402,7 @@ def removed_values(removed: RemovedEntry) -> dict[str, Any]:
         "date": record.date, "original_number": record.original_number, "txval": model.txval,
         "tax": model.iamt + model.camt + model.samt + model.cess, "status": entry.status,
         "remarks": entry.remarks, "itc": entry.itc, **entry.declared,
-        "removed_on": removed.removed_on, "record": jsonio.dumps(record.raw),
+        "removed_on": removed.removed_on, "record": jsonio.dumps_record(record.raw),
     }
 
 

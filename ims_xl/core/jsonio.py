@@ -30,6 +30,42 @@ def dumps(document: Any, *, indent: int | None = None) -> str:
     return _MARKED_NUMBER.sub(r"\1", text)
 
 
+_encode_text = json.encoder.encode_basestring  # what dumps uses for text with ensure_ascii=False (C)
+_KEY_TEXTS: dict[str, str] = {}  # '"stin":' for each key seen: records repeat some thirty keys
+
+
+def dumps_record(record: dict[str, Any]) -> str:
+    """``dumps(record)`` of a flat record (text, whole numbers, Decimals, flags, null): the same
+    text, a few times faster. Every book write encodes each hidden record once; anything else in
+    the record (a nested object, a float) goes to ``dumps``."""
+    parts = []
+    for key, value in record.items():
+        kind = type(value)
+        if kind is str:
+            text = _encode_text(value)
+        elif kind is Decimal:
+            if not value.is_finite():
+                raise ValueError(f"{value} is not a number JSON can hold")
+            text = str(value)
+        elif kind is int:
+            text = int.__repr__(value)
+        elif value is None:
+            text = "null"
+        elif kind is bool:
+            text = "true" if value else "false"
+        else:
+            return dumps(record)
+        key_text = _KEY_TEXTS.get(key) if type(key) is str else None
+        if key_text is None:
+            if type(key) is not str:
+                return dumps(record)
+            key_text = _encode_text(key) + ":"
+            if len(_KEY_TEXTS) < 4096:
+                _KEY_TEXTS[key] = key_text
+        parts.append(key_text + text)
+    return "{" + ",".join(parts) + "}"
+
+
 class DuplicateKeyError(ValueError):
     """One JSON object names the same key twice: the standard parser would silently keep the last."""
 

@@ -201,13 +201,9 @@ def patch_sheet_chunks(chunks: Iterable[bytes], edit: SheetEdit, *, date1904: bo
             if more is None:
                 raise ValueError("a worksheet whose sheetData does not end")
             buffer += more
-    tail: list[bytes] = [_new_row(row, values, context) for row, values in pending[next_pending:]]
-    for row, first_column, row_values in edit.appended:
-        tail.append(_new_row(row, {first_column + i: v for i, v in enumerate(row_values)}, context))
-        if len(tail) >= 1000:
-            yield b"".join(tail)
-            tail = []
-    yield b"".join(tail) + b"</sheetData>"
+    yield b"".join(_new_row(row, values, context) for row, values in pending[next_pending:])
+    yield from encode_rows(edit.appended, context.column_styles, date1904=context.date1904)
+    yield b"</sheetData>"
     rest = buffer + b"".join(source)  # what follows the rows is short: filters, formats, drawings
     if edit.clear_filter:
         rest = without_filter_criteria(rest)
@@ -383,6 +379,80 @@ def _cell(row: int, column: int, value: Value, style: int | None, date1904: bool
     else:
         return _cell(row, column, str(value), style, date1904)
     return f"<c {styled}><v>{number}</v></c>".encode()
+
+
+# --- new rows, many at a time --------------------------------------------------------------------
+
+
+def encode_rows(rows: Iterable[tuple[int, int, list[Value]]], column_styles: dict[int, int],
+                rows_per_piece: int = 1000, *, date1904: bool = False) -> Iterator[bytes]:
+    """New rows (row, first column, values) as sheet XML, in pieces of ``rows_per_piece`` rows.
+
+    The same bytes as ``_new_row`` gives, several times faster: each column's cell openings (its
+    letters and style) are made once (``_ColumnTemplate``), a row is one string encoded once, and
+    a text is escaped only when it holds a character that needs it (most portal text does not).
+    """
+    layouts: dict[tuple[int, int], list[_ColumnTemplate]] = {}  # (first column, width): the row's templates
+    epoch = _EPOCH_1904 if date1904 else _EXCEL_EPOCH
+    piece: list[str] = []
+    for row, first_column, values in rows:
+        templates = layouts.get((first_column, len(values)))
+        if templates is None:
+            templates = layouts[first_column, len(values)] = [
+                _template(column, column_styles) for column in range(first_column, first_column + len(values))]
+        number = str(row)
+        cells = []
+        for template, value in zip(templates, values, strict=True):
+            kind = type(value)
+            if kind is str:
+                if not value:
+                    if template.blank:  # a styled blank: readers that ignore column styles see the cell's
+                        cells.append(template.head + number + template.blank)
+                    continue
+                if not value.isprintable() or "&" in value or "<" in value or ">" in value or "_" in value:
+                    value = xml_text(value)
+                cells.append(template.head + number + template.text + value + _TEXT_END)
+            elif value is None:
+                if template.blank:
+                    cells.append(template.head + number + template.blank)
+                continue
+            elif kind is Decimal:
+                figure = format(value.normalize() if value == value.to_integral() else value, "f")
+                cells.append(template.head + number + template.number + figure + _NUMBER_END)
+            elif kind is date:
+                cells.append(template.head + number + template.number + str((value - epoch).days) + _NUMBER_END)
+            else:  # rarer values (int, float, bool, datetime): the general encoder
+                cells.append(_cell(row, template.column, value, template.style, date1904).decode())
+        piece.append(f'<row r="{number}">{"".join(cells)}</row>')
+        if len(piece) >= rows_per_piece:
+            yield "".join(piece).encode()
+            piece = []
+    if piece:
+        yield "".join(piece).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class _ColumnTemplate:
+    """A column's cell openings around the row number: ``head + row + text + escaped text + _TEXT_END``."""
+
+    column: int
+    head: str  # '<c r="AB'
+    text: str  # '" s="3" t="inlineStr"><is><t xml:space="preserve">'
+    number: str  # '" s="3"><v>'
+    blank: str  # '" s="3"/>', or "" for an unstyled column (its blank cells are left out)
+    style: int | None
+
+
+_TEXT_END = "</t></is></c>"
+_NUMBER_END = "</v></c>"
+
+
+def _template(column: int, column_styles: dict[int, int]) -> _ColumnTemplate:
+    style = column_styles.get(column)
+    styled = f'" s="{style}"' if style else '"'
+    return _ColumnTemplate(column, f'<c r="{column_letter(column)}',
+                           f'{styled} t="inlineStr"><is><t xml:space="preserve">', f"{styled}><v>",
+                           f"{styled}/>" if style else "", style)
 
 
 def xml_text(value: str) -> str:
