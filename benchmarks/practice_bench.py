@@ -3,7 +3,7 @@
 What it measures
 ----------------
 ``--clients`` synthetic downloads (default 50) of ``--records`` records each (default 2,000), made by
-``bench.make_download`` (one seed and one recipient GSTIN per client), then, on the same machine in the
+``data.make_download`` (one seed and one recipient GSTIN per client), then, on the same machine in the
 same run:
 
 * *serial*: for each client, ``ims-xl open DOWNLOAD -o BOOK`` and then ``ims-xl validate BOOK``, each as
@@ -13,10 +13,10 @@ same run:
 * *practice rerun*: the same command again (every download unchanged: each book is read, validated and
   written; nothing is opened twice).
 
-Every command runs as a whole process under ``bench.measure`` (interpreter start and imports included),
+Every command runs as a whole process under ``commands.measure`` (interpreter start and imports included),
 so both sides are measured the same way. Target: practice <= 0.6 x serial.
 
-Memory: ``bench.measure`` reads the kernel's ``ru_maxrss`` from ``wait4`` of the measured process. On
+Memory: ``commands.measure`` reads the kernel's ``ru_maxrss`` from ``wait4`` of the measured process. On
 Linux that figure covers the process and the children it reaped (``getrusage(RUSAGE_BOTH)``), so for
 ``practice`` it is the largest peak of any one process in the run: the main process or a worker. It is
 compared with the largest peak of the single-book ``open`` and ``validate`` processes.
@@ -45,8 +45,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench.py beside this file
-import bench
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # data.py and commands.py beside this file
+import commands
+import data
 
 from ims_xl.core import jsonio
 from ims_xl.core.gstin import with_check_character
@@ -63,10 +64,10 @@ def write_clients(folder: Path, clients: int, records: int) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     downloads = []
     for index in range(clients):
-        document, _ = bench.make_download(records, seed=bench.SEED + index)
+        document, _ = data.make_download(records, seed=data.SEED + index)
         gstin = client_gstin(index)
         document["gstin"] = gstin
-        download = folder / f"{gstin}_{bench.PERIOD}.json"
+        download = folder / f"{gstin}_{data.PERIOD}.json"
         download.write_text(jsonio.dumps(document), encoding="utf-8")
         downloads.append(download)
     return downloads
@@ -97,9 +98,9 @@ def run_serial(downloads: Sequence[Path], books: Path, logs: Path) -> Side:
     exits: dict[int, int] = {}
     for download in downloads:
         book = books / download.with_suffix(".xlsm").name
-        for step, argv in (("open", bench.cli("open", download, "-o", book)),
-                           ("validate", bench.cli("validate", book))):
-            run = bench.measure(argv, logs / f"serial-{step}-{download.stem}.log")
+        for step, argv in (("open", commands.cli("open", download, "-o", book)),
+                           ("validate", commands.cli("validate", book))):
+            run = commands.measure(argv, logs / f"serial-{step}-{download.stem}.log")
             seconds, cpu, peak = seconds + run.seconds, cpu + run.cpu, max(peak, run.peak_mib)
             exits[run.exit_code] = exits.get(run.exit_code, 0) + 1
     return Side("serial: open + validate per client", seconds, cpu, peak,
@@ -115,7 +116,7 @@ def fresh_practice_folder(downloads: Sequence[Path], folder: Path) -> None:
 
 
 def run_practice(folder: Path, jobs: int, logs: Path, label: str) -> Side:
-    run = bench.measure(bench.cli("practice", folder, "-j", str(jobs)), logs / f"{label.split()[0]}.log")
+    run = commands.measure(commands.cli("practice", folder, "-j", str(jobs)), logs / f"{label.split()[0]}.log")
     return Side(f"{label} (-j {jobs})", run.seconds, run.cpu, run.peak_mib, str(run.exit_code))
 
 
@@ -126,12 +127,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
                         help="practice's worker processes (default: the number of cores)")
     parser.add_argument("--repeat", type=int, default=1, help="rounds; each side keeps its fastest (default 1)")
-    parser.add_argument("--out", type=Path, default=bench.ROOT / "benchmarks" / "out" / "practice")
+    parser.add_argument("--out", type=Path, default=data.ROOT / "benchmarks" / "out" / "practice")
     args = parser.parse_args(argv)
 
     out: Path = args.out.resolve()
     logs = out / "logs"
-    print(bench.machine(), flush=True)
+    print(commands.machine(), flush=True)
     started = time.perf_counter()
     downloads = write_clients(out / "downloads", args.clients, args.records)
     print(f"{args.clients} clients x {args.records:,} records written in {time.perf_counter() - started:.1f}s; "
@@ -165,8 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                f"peak {first.peak_mib:.0f} MiB against {serial.peak_mib:.0f} MiB for one book")
     print(f"\n{table}\n\n{verdict}\nload average at the end {os.getloadavg()[0]:.2f}")
     markdown = [f"# ims-xl practice benchmark, {datetime.now():%Y-%m-%d %H:%M}", "",
-                f"Machine: {bench.machine()}; load average at the end {os.getloadavg()[0]:.2f}", "",
-                f"Code: {bench.code_state()}", "",
+                f"Machine: {commands.machine()}; load average at the end {os.getloadavg()[0]:.2f}", "",
+                f"Code: {commands.code_state()}", "",
                 f"{args.clients} clients x {args.records:,} records.", "",
                 "| " + " | ".join(HEADERS) + " |", "|" + "|".join("---" for _ in HEADERS) + "|",
                 *("| " + " | ".join(side.cells(serial.seconds)) + " |" for side in sides), "", verdict, ""]
