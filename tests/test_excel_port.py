@@ -25,6 +25,7 @@ from ims_xl.core.book import BookState, LogEntry
 from ims_xl.core.gstin import with_check_character
 from ims_xl.core.itc import itc_impact, itc_rows
 from ims_xl.core.sections import BY_KEY, BY_SHEET, FIRST_DATA_ROW, SECTIONS
+from ims_xl.excel import xlwings_port
 from ims_xl.excel.template import this_pythons_macros
 from ims_xl.excel.xlwings_port import XlwingsPort
 from ims_xl.files.fileport import FilePort
@@ -454,6 +455,27 @@ def test_open_download_makes_as_many_calls_to_excel_for_500_rows_as_for_50(tmp_p
         calls[count] = [call[:2] for call in fake.calls]
     assert calls[50] == calls[500]
     assert calls[500].count(("write", "B2B")) == 1
+
+
+def test_a_large_sheet_goes_to_excel_in_blocks_of_rows(tmp_path: Path, empty_book: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """100,000 rows in one Range.value call is more than 32-bit Excel marshals: reads and writes go in
+    blocks of BLOCK_ROWS rows (here 100, so that 500 rows show it), and the values arrive whole."""
+    monkeypatch.setattr(xlwings_port, "BLOCK_ROWS", 100)
+    download = tmp_path / "download-500.json"
+    download.write_text(jsonio.dumps(synthetic_download(500)), encoding="utf-8")
+    fake = FakeBook.from_file(empty_book)
+    actions.open_download(XlwingsPort(fake), read_portal_file(download), download.name, now=NOW)
+    writes = [call for call in fake.calls if call[:2] == ("write", "B2B")]
+    assert len(writes) == 5
+    assert writes[0][2].endswith(f"{FIRST_DATA_ROW + 99}") and writes[-1][2].endswith(f"{FIRST_DATA_ROW + 499}")
+    number = BY_KEY["b2b"].index("number") + 1
+    assert [fake.sheets["B2B"].value_at(FIRST_DATA_ROW + i, number) for i in (0, 99, 100, 499)] == [
+        "INV/00000", "INV/00099", "INV/00100", "INV/00499"]
+    fake.calls.clear()
+    outcome = actions.validate_book(XlwingsPort(fake), now=NOW)
+    assert outcome.message.startswith("Validated 500 records")
+    assert fake.count("read", "B2B") == 5
 
 
 # --- portal text stays text --------------------------------------------------------------------

@@ -30,20 +30,35 @@ _PROTECT_OPTIONS = {
 }
 
 
+# Rows per Range.value call. One call moves the whole block through COM as one array of variants
+# (16 bytes a cell plus each text): 100,000 rows x 40 columns in one call is some 4 million
+# variants and several hundred MB at once, which 32-bit Excel (2 GB of address space, still common
+# at firms) fails with "not enough memory". 10,000 rows (about 400,000 cells, tens of MB) stay well
+# inside it while a 100,000-record sheet takes ten calls: the number of calls grows with the blocks,
+# not with the rows, and a book under 10,000 records per sheet makes one call per sheet as before.
+BLOCK_ROWS = 10_000
+
+
 class XlwingsPort(RangePort):
     """The actions' port over an ``xlwings.Book`` (in practice ``xw.Book.caller()``): reads a sheet
-    with one look at its used range and one read; lifts the sheets' protection around writes;
-    progress in Excel's status bar; message boxes and a file picker for the buttons."""
+    with one look at its used range and one read per block of rows; lifts the sheets' protection
+    around writes; progress in Excel's status bar; message boxes and a file picker for the buttons."""
 
     def _read_block(self, sheet_name: str, first_row: int, width: int) -> list[list[Any]]:
         sheet = self.book.sheets[sheet_name]
         last_row = sheet.used_range.last_cell.row
-        if last_row < first_row:
-            return []
-        values = sheet.range((first_row, 1), (last_row, width)).options(ndim=2).value
+        values: list[list[Any]] = []
+        for top in range(first_row, last_row + 1, BLOCK_ROWS):
+            bottom = min(last_row, top + BLOCK_ROWS - 1)
+            values += [list(row) for row in sheet.range((top, 1), (bottom, width)).options(ndim=2).value]
         while values and not has_content(values[-1]):
             values.pop()
-        return [list(row) for row in values]
+        return values
+
+    def _write(self, sheet: Any, top: int, left: int, rows: list[list[Any]]) -> None:
+        """The rows in blocks of ``BLOCK_ROWS``, one Range.value call each."""
+        for offset in range(0, len(rows), BLOCK_ROWS):
+            super()._write(sheet, top + offset, left, rows[offset:offset + BLOCK_ROWS])
 
     @contextmanager
     def _editing(self, sheet: Any) -> Iterator[None]:
