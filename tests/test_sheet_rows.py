@@ -10,7 +10,11 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
+from ims_xl.core import codec
+from ims_xl.core.book import entry_from_record
 from ims_xl.core.sections import BY_KEY, FIRST_DATA_ROW
+from ims_xl.files import package
+from ims_xl.files.portal import read_portal_file
 from ims_xl.files.sheetxml import PatchOutcome, _Context, _new_row, encode_rows
 from tests.conftest import SAMPLE
 from tests.test_cli import run
@@ -57,3 +61,11 @@ def test_templated_rows_are_the_bytes_the_general_encoder_writes() -> None:
         general = b"".join(_new_row(row, {first + c: v for c, v in enumerate(cells)}, context)
                            for row, _, cells in rows)
         assert templated == general
+
+
+def test_a_full_sheet_of_the_tools_own_rows_is_within_the_workbook_limits(sample_json: Path) -> None:
+    """The book-side limits must admit what the tool writes: a million-record month fills a sheet."""
+    records = read_portal_file(sample_json).records
+    rows = [(1_048_576, 1, codec.section_row(entry_from_record(record))) for record in records]
+    widest = max(len(b"".join(encode_rows([row], {c: 9 for c in range(1, 60)}))) for row in rows)
+    assert widest * 1_048_576 < package.PART_LIMIT < package.PACKAGE_LIMIT

@@ -23,9 +23,13 @@ from ..core.sections import SECTIONS
 from .sheetxml import PatchOutcome, SheetEdit, SheetXmlNotSupported, patch_sheet_chunks, without_filter_criteria
 
 # A workbook whose parts would inflate past these is refused before anything is read: a damaged
-# or hostile file must not exhaust the memory of the PC it is opened on.
-PART_LIMIT = 1 << 30
-PACKAGE_LIMIT = 3 << 30
+# or hostile file must not exhaust the PC it is opened on. The limits follow from what the tool
+# writes: a section row is some 1.9 KB of sheet XML (40 cells and the hidden record), so a full
+# sheet (Excel's 1,048,576 rows, a million-record month) is some 2 GB; 4 KB a row leaves room for
+# the user's own columns. Sheets stream through the patcher in 4 MB pieces, and the dense reader
+# has its own limit on cells (files/fileport.py), so these bound the work, not the memory.
+PART_LIMIT = 1_048_576 * 4096
+PACKAGE_LIMIT = PART_LIMIT + (2 << 30)
 # Deflated XML reaches ~10-20x; far more is a zip bomb. What the tool itself writes stays far below:
 # with no text over a cell's 32,767 characters (refused at open: text-too-long), a sheet of 400
 # records each with a 30,000-character trade name deflates 78x (tests/test_upload_guarantees.py).
