@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import struct
+import sys
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
@@ -28,7 +29,8 @@ from .sheetxml import PatchOutcome, SheetEdit, SheetXmlNotSupported, patch_sheet
 # sheet (Excel's 1,048,576 rows, a million-record month) is some 2 GB; 4 KB a row leaves room for
 # the user's own columns. Sheets stream through the patcher in 4 MB pieces, and the dense reader
 # has its own limit on cells (files/fileport.py), so these bound the work, not the memory.
-PART_LIMIT = 1_048_576 * 4096
+# (A read's size must fit the platform's ssize_t: xlwings Lite's Pyodide is 32-bit, 2 GB.)
+PART_LIMIT = min(1_048_576 * 4096, sys.maxsize - 1)
 PACKAGE_LIMIT = PART_LIMIT + (2 << 30)
 # Deflated XML reaches ~10-20x; far more is a zip bomb. What the tool itself writes stays far below:
 # with no text over a cell's 32,767 characters (refused at open: text-too-long), a sheet of 400
