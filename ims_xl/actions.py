@@ -230,13 +230,22 @@ def default_upload_name(state: BookState, moment: datetime) -> str:
 
 
 def open_error_file(port: WorkbookPort, error_file: PortalFile, source_name: str, *,
-                    now: datetime | None = None) -> Outcome:
+                    now: datetime | None = None, sha256: str = "", saved: datetime | None = None,
+                    force: bool = False) -> Outcome:
+    """``saved``: when the error file was saved (its modification time), to notice one older than the
+    book's last upload; ``force`` takes a doubtful file anyway."""
+    from .core.errorfile import error_file_doubts
+    from .core.refresh import FORCE_HINT
+
     moment = now or datetime.now()
     state = port.load()
+    doubt = None if force else error_file_doubts(state, error_file, sha256=sha256, saved=saved)
+    if doubt:
+        raise InputError(f"{source_name}: {doubt}; {FORCE_HINT}", code="error-file-doubtful", file=source_name)
     rows_before = len(state.all_entries())
     outcome = apply_error_file(state, error_file, source_name)
     message = outcome.summary()
-    _log(state, moment, "Errors", message, source_name)
+    _log(state, moment, "Errors", message, source_name, sha256)
     rows_changed = len(state.all_entries()) != rows_before
     if rows_changed:
         _note_downloaded(state)
@@ -273,8 +282,10 @@ def reconcile_book(port: WorkbookPort, register: list[RegisterEntry], register_n
 
 
 def refresh_book(port: WorkbookPort, download: PortalFile, source_name: str, *,
-                 now: datetime | None = None, sha256: str = "") -> Outcome:
-    from .core.refresh import refresh
+                 now: datetime | None = None, sha256: str = "", force: bool = False) -> Outcome:
+    """Merge a newer download; one that looks like the wrong one (older, another period, few of the
+    book's records) is refused unless ``force``."""
+    from .core.refresh import FORCE_HINT, refresh, refresh_doubts
 
     moment = now or datetime.now()
     if download.envelope == "error":
@@ -282,6 +293,9 @@ def refresh_book(port: WorkbookPort, download: PortalFile, source_name: str, *,
                          code="wrong-kind-of-file", file=source_name)
     codec.refuse_overlong_text(download.records, source_name)
     state = port.load()
+    doubt = None if force else refresh_doubts(state, download, sha256)
+    if doubt:
+        raise InputError(f"{source_name}: {doubt}; {FORCE_HINT}", code="download-doubtful", file=source_name)
     outcome = refresh(state, download, today=moment.strftime("%d-%m-%Y"))
     state.home.source_file = source_name
     if download.period:

@@ -23,7 +23,7 @@ from .excel.template import this_pythons_macros
 from .files.fileport import FilePort
 from .files.guard import guarding
 from .files.package import is_ims_xl_workbook
-from .files.portal import file_sha256, read_portal_file
+from .files.portal import file_saved, file_sha256, read_portal_file
 from .files.targets import explain_os_error
 
 EXIT_OK, EXIT_ERRORS, EXIT_BAD_INPUT = 0, 1, 2
@@ -103,6 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     p = command("errors", help="put a portal error file's messages on the rows")
     p.add_argument("error_file", type=Path, metavar="ERRORFILE")
     p.add_argument("book", type=Path, metavar="BOOK")
+    p.add_argument("--force", action="store_true",
+                   help="take an error file of another return period, or older than the last upload")
 
     p = command("reconcile", help="match with the purchase register and suggest actions")
     p.add_argument("book", type=Path, metavar="BOOK")
@@ -122,6 +124,9 @@ def _parser() -> argparse.ArgumentParser:
     p = command("refresh", help="take a newer download without losing your work")
     p.add_argument("book", type=Path, metavar="BOOK")
     p.add_argument("download", type=Path, metavar="DOWNLOAD")
+    p.add_argument("--force", action="store_true",
+                   help="take a download that is older, of another return period, or holds fewer than half "
+                        "of the book's records")
 
     p = command("practice", help="every client's download in a folder: open or refresh, validate, "
                                              "a dashboard (Practice.xlsx)")
@@ -300,7 +305,8 @@ def _cmd_errors(args: argparse.Namespace, console: _Console) -> int:
     port = FilePort(_book(args.book), progress=console.progress)
     error_file = read_portal_file(args.error_file)
     console.warn(error_file.warnings)
-    outcome = actions.open_error_file(port, error_file, args.error_file.name)
+    outcome = actions.open_error_file(port, error_file, args.error_file.name, sha256=file_sha256(args.error_file),
+                                      saved=file_saved(args.error_file), force=args.force)
     console.say(outcome.message)
     console.details(outcome.details)
     return EXIT_OK
@@ -342,7 +348,8 @@ def _cmd_refresh(args: argparse.Namespace, console: _Console) -> int:
     console.progress(f"Reading {args.download.name}")
     download = read_portal_file(args.download)
     console.warn(download.warnings)
-    outcome = actions.refresh_book(port, download, args.download.name, sha256=file_sha256(args.download))
+    outcome = actions.refresh_book(port, download, args.download.name, sha256=file_sha256(args.download),
+                                   force=args.force)
     console.say(outcome.message)
     if port.backup:
         console.say(f"Previous workbook kept as {port.backup.name}")

@@ -17,8 +17,9 @@ from pathlib import Path
 from . import actions
 from .core.problems import InputError
 from .core.records import PortalFile
+from .core.refresh import FORCE_HINT
 from .excel.xlwings_port import XlwingsPort
-from .files.portal import read_portal_file
+from .files.portal import file_saved, file_sha256, read_portal_file
 from .files.targets import explain_os_error
 
 LOG_FILE = Path(tempfile.gettempdir()) / "ims-xl-error.log"
@@ -90,7 +91,11 @@ def generate_json(port: XlwingsPort | None = None) -> None:
 
 
 def open_error_json(port: XlwingsPort | None = None, path: str | None = None) -> None:
-    _portal_file_button("Open Downloaded Error JSON File", "IMS error file", actions.open_error_file, port, path)
+    def action(port: XlwingsPort, error_file: PortalFile, chosen: str, force: bool) -> actions.Outcome:
+        return actions.open_error_file(port, error_file, Path(chosen).name, sha256=file_sha256(chosen),
+                                       saved=file_saved(chosen), force=force)
+
+    _portal_file_button("Open Downloaded Error JSON File", "IMS error file", action, port, path)
 
 
 def suggest_actions(port: XlwingsPort | None = None, path: str | None = None, apply: bool | None = None) -> None:
@@ -125,19 +130,35 @@ def supplier_follow_up(port: XlwingsPort | None = None) -> None:
 
 
 def refresh_download(port: XlwingsPort | None = None, path: str | None = None) -> None:
-    _portal_file_button("Refresh from Newer Download", "IMS download", actions.refresh_book, port, path)
+    def action(port: XlwingsPort, download: PortalFile, chosen: str, force: bool) -> actions.Outcome:
+        return actions.refresh_book(port, download, Path(chosen).name, sha256=file_sha256(chosen), force=force)
+
+    _portal_file_button("Refresh from Newer Download", "IMS download", action, port, path)
+
+
+_DOUBTS = ("download-doubtful", "error-file-doubtful")
 
 
 def _portal_file_button(title: str, description: str,
-                        action: Callable[[XlwingsPort, PortalFile, str], actions.Outcome],
+                        action: Callable[[XlwingsPort, PortalFile, str, bool], actions.Outcome],
                         port: XlwingsPort | None, path: str | None) -> None:
-    """A button that asks for a portal file and hands it to an action."""
+    """A button that asks for a portal file and hands it to an action; a file that looks like the
+    wrong one is taken only when the user says so (the command line's --force)."""
     def body(port: XlwingsPort) -> actions.Outcome | None:
         chosen = path or port.pick_file(title, description, ["*.json", "*.zip"])
         if not chosen:
             return None
         portal_file = read_portal_file(chosen)
-        return _with_warnings(action(port, portal_file, Path(chosen).name), portal_file)
+        try:
+            outcome = action(port, portal_file, chosen, False)
+        except InputError as error:
+            if error.code not in _DOUBTS:
+                raise
+            question = str(error).replace(FORCE_HINT, "nothing was changed yet") + ". Take it anyway?"
+            if not port.confirm(question):
+                return None
+            outcome = action(port, portal_file, chosen, True)
+        return _with_warnings(outcome, portal_file)
 
     run_button(body, port)
 

@@ -211,6 +211,10 @@ INPUT_ERRORS: dict[str, str] = {
     "not-this-workbooks-error-file": "none of the error file's records is in the workbook (another client's or "
                                      "another period's error file)",
     "not-an-error-file": "the file given as an error file carries no error messages (is it the download?)",
+    "download-doubtful": "`refresh`: the download is older than the last one taken, of another return period, "
+                         "or holds fewer than half of the book's records; `--force` takes it anyway",
+    "error-file-doubtful": "`errors`: the error file is of another return period, or older than the book's last "
+                           "upload; `--force` takes it anyway",
     # Workbooks
     "not-a-workbook": "the file is not an Excel workbook that can be read (damaged, or another format)",
     "workbook-too-large": "a part of the workbook expands far beyond any real workbook (damaged or hostile file)",

@@ -9,10 +9,11 @@ rtnprd}]``. Either way the message lands in the row's "GST Portal Validation Err
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from . import render
-from .book import ADDED_FROM_ERROR_FILE, BookState, Entry, entry_from_record
+from .book import ADDED_FROM_ERROR_FILE, BookState, Entry, LogEntry, entry_from_record
 from .catalogue import problem
 from .problems import InputError, Problem
 from .records import PortalFile, Record, json_type_name, make_record
@@ -56,6 +57,38 @@ def apply_error_file(state: BookState, error_file: PortalFile, name: str) -> Err
     for entry in state.all_entries():
         entry.portal_errors = render.portal_cell(found.problems.get(id(entry), ()))
     return outcome
+
+
+def error_file_doubts(state: BookState, error_file: PortalFile, *, sha256: str = "",
+                      saved: datetime | None = None) -> str | None:
+    """Why this error file looks like the wrong one for the book, in one line; None if nothing does:
+    another return period (where the file says one), or older than the book's last upload (the same
+    file opened before that upload was generated, or saved, at ``saved``, before it)."""
+    found: list[str] = []
+    upload = _last_upload(state.log)
+    if upload is not None:
+        index, line = upload
+        seen_before = any(earlier.action == "Errors" and earlier.sha256 == sha256 for earlier in state.log[:index])
+        if sha256 and seen_before:
+            found.append(f"this error file was opened before the last upload was generated ({line.when}): "
+                         "it is for an earlier upload")
+        elif saved is not None and saved.strftime(_WHEN) < line.when:
+            found.append(f"this error file was saved on {saved:%d-%m-%Y %H:%M}, before the last upload was "
+                         f"generated ({line.when}): it is for an earlier upload")
+    theirs, ours = error_file.period, (str(state.home.period).strip() if state.home.period else "")
+    if theirs and ours and theirs != ours:
+        found.append(f"this error file is for period {theirs}; the book is for {ours}")
+    return "; ".join(found) or None
+
+
+_WHEN = "%Y-%m-%d %H:%M:%S"  # the Change Log's "When", which sorts as text
+
+
+def _last_upload(log: list[LogEntry]) -> tuple[int, LogEntry] | None:
+    for index in range(len(log) - 1, -1, -1):
+        if log[index].action == "Generate" and log[index].file:
+            return index, log[index]
+    return None
 
 
 @dataclass

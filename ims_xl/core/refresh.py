@@ -20,7 +20,17 @@ from decimal import Decimal
 from typing import Any
 
 from .amounts import indian_money
-from .book import BookState, Entry, RemovedEntry, entry_from_record, is_blank, parse_action, parse_amount, parse_itc
+from .book import (
+    BookState,
+    Entry,
+    LogEntry,
+    RemovedEntry,
+    entry_from_record,
+    is_blank,
+    parse_action,
+    parse_amount,
+    parse_itc,
+)
 from .layout import REMOVED
 from .problems import InputError
 from .records import PortalFile, PortalRecord, Record
@@ -108,6 +118,52 @@ def refresh(state: BookState, download: PortalFile, *, today: str) -> RefreshOut
     state.entries.update(sections)
     state.removed = still_removed
     return outcome
+
+
+# --- is this the next download? -----------------------------------------------------------------
+
+TAKE_IN_ACTIONS = ("Open", "Refresh")
+FORCE_HINT = "nothing was changed; if it is the right file, use --force to take it anyway"
+
+
+def refresh_doubts(state: BookState, download: PortalFile, sha256: str = "") -> str | None:
+    """Why ``download`` looks like the wrong one to refresh this book from, in one line; None if
+    nothing does: a download the book took before a later one (older), another return period
+    (where the file says one), or one holding fewer than half of the book's records (none
+    included: another client's, or a partial file)."""
+    found: list[str] = []
+    earlier = _earlier_take(state.log, sha256)
+    if earlier is not None:
+        found.append(f"this download was taken in on {earlier[0].when}, before the one taken in on "
+                     f"{earlier[1].when}: it is older")
+    book_records = state.all_entries()
+    identities = {record.identity for record in download.records}
+    matched = sum(1 for entry in book_records if entry.record.identity in identities)
+    few = bool(book_records) and matched * 2 < len(book_records)
+    theirs, ours = download.period, (str(state.home.period).strip() if state.home.period else "")
+    other_period = bool(theirs and ours and theirs != ours)
+    if few or other_period:
+        facts = []
+        if few:
+            facts.append(f"{matched:,} of the book's {len(book_records):,} records")
+        if other_period:
+            facts.append(f"period {theirs}")
+        line = "this download has " + " and ".join(facts)
+        if other_period:
+            line += f"; the book is for {ours}"
+        found.append(line)
+    return "; ".join(found) or None
+
+
+def _earlier_take(log: list[LogEntry], sha256: str) -> tuple[LogEntry, LogEntry] | None:
+    """(the earlier take of this same file, the last take) when the file is not the last one taken."""
+    if not sha256:
+        return None
+    takes = [line for line in log if line.action in TAKE_IN_ACTIONS and line.sha256]
+    if not takes or takes[-1].sha256 == sha256:
+        return None
+    same = [line for line in takes if line.sha256 == sha256]
+    return (same[-1], takes[-1]) if same else None
 
 
 def _check_download(state: BookState, download: PortalFile) -> None:

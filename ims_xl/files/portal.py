@@ -13,6 +13,7 @@ import io
 import os
 import re
 import zipfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,11 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     """The file's SHA-256 (hex), as the change log records a download or an upload."""
     with open(path, "rb") as stream:
         return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
+def file_saved(path: str | os.PathLike[str]) -> datetime:
+    """When the file was last written (downloaded), in local time."""
+    return datetime.fromtimestamp(os.stat(path).st_mtime)
 
 
 def load_json_document(file: Path) -> Any:

@@ -1,0 +1,188 @@
+"""A month's work as a sequence: open, decide, refresh, upload, error file, refresh again. Each step
+keeps the user's work and says what it did (issue 23)."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from ims_xl import macros
+from ims_xl.cli import main
+from ims_xl.core import jsonio
+from ims_xl.excel.xlwings_port import XlwingsPort
+from ims_xl.files.fileport import FilePort
+from tests.conftest import SAMPLE
+from tests.xlwings_fake import FakeBook
+
+
+def run(*argv: str | Path) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in argv], out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def sample() -> dict[str, Any]:
+    document: dict[str, Any] = jsonio.loads(SAMPLE.read_text(encoding="utf-8"))
+    return document
+
+
+def write(path: Path, document: dict[str, Any]) -> Path:
+    path.write_text(jsonio.dumps(document), encoding="utf-8")
+    return path
+
+
+def statuses(book: Path, key: str) -> list[Any]:
+    return [entry.status for entry in FilePort(book).load().entries[key]]
+
+
+def decide(book: Path, key: str, index: int, **values: Any) -> None:
+    port = FilePort(book)
+    state = port.load()
+    for name, value in values.items():
+        setattr(state.entries[key][index], name, value)
+    port.save(state, None, frozenset({"status", "remarks", "itc"}))
+
+
+def removed_count(book: Path) -> int:
+    return len(FilePort(book).load().removed)
+
+
+# --- refresh guards ---------------------------------------------------------------------------------
+
+
+def test_a_download_of_another_period_is_refused_without_force(sample_book: Path, tmp_path: Path) -> None:
+    decide(sample_book, "b2b", 0, status="Reject")
+    september = sample()
+    september["rtnprd"] = "092025"
+    before = sample_book.read_bytes()
+
+    code, _, err = run("-q", "refresh", sample_book, write(tmp_path / "sep.json", september))
+
+    assert code == 2
+    assert err.strip().endswith("[download-doubtful]")
+    assert "this download has period 092025; the book is for 102025" in err
+    assert sample_book.read_bytes() == before
+
+    code, out, _ = run("-q", "refresh", sample_book, tmp_path / "sep.json", "--force")
+    assert code == 0 and out.startswith("Refreshed: 12 unchanged")
+    assert statuses(sample_book, "b2b")[0] == "Reject"
+
+
+def test_a_download_with_few_of_the_books_records_is_refused_saying_how_many(sample_book: Path,
+                                                                             tmp_path: Path) -> None:
+    partial = sample()
+    details = partial["imsDetails"]
+    for key in ("b2ba", "b2bdn", "b2bdna", "b2bcn", "b2bcna", "ecom", "ecoma"):
+        details[key] = []
+    details["b2b"] = details["b2b"][:2]
+    partial["rtnprd"] = "092025"
+
+    code, _, err = run("-q", "refresh", sample_book, write(tmp_path / "partial.json", partial))
+
+    assert code == 2
+    assert ("partial.json: this download has 2 of the book's 12 records and period 092025; the book is for "
+            "102025") in err
+    assert removed_count(sample_book) == 0
+
+
+def test_a_download_holding_none_of_the_books_records_is_refused(sample_book: Path, tmp_path: Path) -> None:
+    other = sample()
+    for records in other["imsDetails"].values():
+        for record in records:
+            record["stin"] = "33GSPTN0481G1ZA"
+
+    code, _, err = run("-q", "refresh", sample_book, write(tmp_path / "other.json", other))
+
+    assert code == 2 and "this download has 0 of the book's 12 records" in err
+
+
+def test_an_older_download_taken_before_is_refused(sample_json: Path, tmp_path: Path) -> None:
+    sample_book = tmp_path / "book.xlsm"
+    assert run("-q", "open", sample_json, "-o", sample_book)[0] == 0
+    newer = sample()
+    newer["imsDetails"]["b2b"][0]["action"] = "A"
+    assert run("-q", "refresh", sample_book, write(tmp_path / "newer.json", newer))[0] == 0
+
+    code, _, err = run("-q", "refresh", sample_book, sample_json)
+
+    assert code == 2 and "[download-doubtful]" in err
+    assert "this download was taken in on " in err and "it is older" in err
+    # The newest one again is no doubt: nothing new, nothing refused.
+    assert run("-q", "refresh", sample_book, tmp_path / "newer.json")[0] == 0
+
+
+def test_the_refresh_button_asks_before_taking_a_doubtful_download(sample_book: Path, tmp_path: Path) -> None:
+    september = sample()
+    september["rtnprd"] = "092025"
+    path = write(tmp_path / "sep.json", september)
+
+    declined = FakeBook.from_file(sample_book, answers=["no"])
+    macros.refresh_download(port=XlwingsPort(declined), path=str(path))
+    [question] = declined.app.alerts
+    assert question["buttons"] == "yes_no"
+    assert "this download has period 092025; the book is for 102025" in question["prompt"]
+    assert question["prompt"].endswith("Take it anyway?")
+    assert declined.count("write") == 0
+
+    accepted = FakeBook.from_file(sample_book, answers=["yes"])
+    macros.refresh_download(port=XlwingsPort(accepted), path=str(path))
+    assert accepted.app.alerts[-1]["prompt"].startswith("Refreshed: 12 unchanged")
+
+
+# --- error file guards ------------------------------------------------------------------------------
+
+
+def error_file(tmp_path: Path, name: str = "error.json", period: str | None = None) -> Path:
+    details = sample()["imsDetails"]
+    record = dict(details["b2bcn"][1], error_msg="Error! Please enter value for the column itcRedReq.")
+    document: dict[str, Any] = {"imsDetailsErr": {"b2bcn": [record]}}
+    if period:
+        document["rtnprd"] = period
+    return write(tmp_path / name, document)
+
+
+def test_an_error_file_of_another_period_is_refused_without_force(sample_book: Path, tmp_path: Path) -> None:
+    path = error_file(tmp_path, period="092025")
+
+    code, _, err = run("-q", "errors", path, sample_book)
+    assert code == 2 and err.strip().endswith("[error-file-doubtful]")
+    assert "this error file is for period 092025; the book is for 102025" in err
+
+    assert run("-q", "errors", path, sample_book, "--force")[0] == 0
+
+
+def test_an_error_file_older_than_the_last_upload_is_refused(sample_book: Path, tmp_path: Path) -> None:
+    path = error_file(tmp_path)
+    an_hour_ago = time.time() - 3600
+    os.utime(path, (an_hour_ago, an_hour_ago))
+    decide(sample_book, "b2b", 0, status="Reject")
+    assert run("-q", "generate", sample_book, "-o", tmp_path / "up.json")[0] == 0
+
+    code, _, err = run("-q", "errors", path, sample_book)
+
+    assert code == 2 and "[error-file-doubtful]" in err
+    assert "before the last upload was generated" in err and "it is for an earlier upload" in err
+
+
+def test_the_same_error_file_opened_before_the_last_upload_is_refused(sample_book: Path, tmp_path: Path) -> None:
+    path = error_file(tmp_path)
+    assert run("-q", "errors", path, sample_book)[0] == 0
+    assert run("-q", "errors", path, sample_book)[0] == 0  # again, before any new upload: fine
+    decide(sample_book, "b2bcn", 1, status="Accept", itc="Yes")
+    assert run("-q", "generate", sample_book, "-o", tmp_path / "up.json")[0] == 0
+    os.utime(path)  # even saved just now: its content was taken before the upload
+
+    code, _, err = run("-q", "errors", path, sample_book)
+
+    assert code == 2 and "this error file was opened before the last upload was generated" in err
+
+
+def workbook_cell(book: Path, sheet: str, row: int, header: str) -> Any:
+    workbook = openpyxl.load_workbook(book, read_only=True)
+    rows = list(workbook[sheet].iter_rows(min_row=4, values_only=True))
+    return rows[row - 4][list(rows[0]).index(header)]
