@@ -186,3 +186,49 @@ def workbook_cell(book: Path, sheet: str, row: int, header: str) -> Any:
     workbook = openpyxl.load_workbook(book, read_only=True)
     rows = list(workbook[sheet].iter_rows(min_row=4, values_only=True))
     return rows[row - 4][list(rows[0]).index(header)]
+
+
+# --- suggestions leave an uploadable book (D8) ------------------------------------------------------
+
+_TYPES = {"b2b": "Invoice", "b2ba": "Invoice", "b2bdn": "Debit Note", "b2bdna": "Debit Note",
+          "b2bcn": "Credit Note", "b2bcna": "Credit Note", "ecom": "Invoice", "ecoma": "Invoice"}
+
+
+def register_of_everything(tmp_path: Path) -> Path:
+    """A purchase register that books every document of the sample exactly as the portal has it."""
+    lines = ["Supplier GSTIN,Document Number,Document Date,Document Type,Taxable Value,IGST,CGST,SGST,Cess"]
+    for key, records in sample()["imsDetails"].items():
+        for r in records:
+            number, day = (r["nt_num"], r["nt_dt"]) if "nt_num" in r else (r["inum"], r["idt"])
+            lines.append(",".join(str(v) for v in (r["stin"], number, day, _TYPES[key], r["txval"], r["iamt"],
+                                                   r["camt"], r["samt"], r["cess"])))
+    path = tmp_path / "register.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_applied_suggestions_validate_without_errors_and_send_itc_yes(sample_book: Path, tmp_path: Path) -> None:
+    code, out, _ = run("-q", "reconcile", sample_book, register_of_everything(tmp_path), "--apply")
+    assert code == 0 and "applied" in out
+    assert statuses(sample_book, "b2bcn")[1] == "Accept"
+
+    code, out, _ = run("validate", sample_book)
+    assert code == 0 and "no errors" in out.splitlines()[0]
+    assert "itc-answer-defaulted" in out
+
+    assert run("-q", "generate", sample_book, "-o", tmp_path / "up.json")[0] == 0
+    sent = jsonio.loads((tmp_path / "up.json").read_text())["invdata"]
+    accepted_notes = [r for r in sent["b2bcn"] if r["action"] == "A"]
+    assert accepted_notes and all(r["itcRedReq"] == "Y" for r in accepted_notes)
+    assert not any(key.startswith("decl") for r in accepted_notes for key in r)
+
+
+def test_suggest_actions_button_with_apply_leaves_no_errors(sample_book: Path, tmp_path: Path) -> None:
+    fake = FakeBook.from_file(sample_book)
+    macros.suggest_actions(port=XlwingsPort(fake), path=str(register_of_everything(tmp_path)), apply=True)
+    assert "applied" in fake.app.alerts[-1]["prompt"]
+
+    macros.validate_sheet(port=XlwingsPort(fake))
+
+    assert fake.app.alerts[-1]["title"] == "ims-xl"  # not "please fix"
+    assert "no errors" in fake.app.alerts[-1]["prompt"]

@@ -93,15 +93,17 @@ def test_remarks_are_refused_where_blocked() -> None:
 # --- ITC-reduction declaration ----------------------------------------------------------------
 
 @pytest.mark.parametrize("section", ["b2bcn", "b2bcna"])
-def test_accepting_a_credit_note_needs_the_itc_answer(section: str) -> None:
-    assert codes(entry(section, status="Accept")) == ["itc-answer-missing"]
+def test_accepting_a_credit_note_without_the_itc_answer_sends_yes_with_a_warning(section: str) -> None:
+    blank = entry(section, status="Accept")
+    assert codes(blank) == [] and "itc-answer-defaulted" in warnings(blank)
     assert codes(entry(section, status="Accept", itc="Yes")) == []
     assert codes(entry(section, status="Accept", itc="No")) == []
 
 
 @pytest.mark.parametrize("section", ["b2ba", "b2bdna", "ecoma"])
 def test_downward_amendments_need_the_answer_when_the_portal_allows_it(section: str) -> None:
-    assert codes(entry(section, status="Accept", isItcRedReqBlocked="N")) == ["itc-answer-missing"]
+    open_to_it = entry(section, status="Accept", isItcRedReqBlocked="N")
+    assert codes(open_to_it) == [] and "itc-answer-defaulted" in warnings(open_to_it)
     assert codes(entry(section, status="Accept", itc="Yes", isItcRedReqBlocked="N")) == []
     # Flag absent: an upward amendment cannot be told from a downward one, so only a warning.
     made = entry(section, status="Accept", isItcRedReqBlocked=None)

@@ -50,11 +50,12 @@ _ENTRIES = (
           "a credit note or other specified record accepted with 'ITC to be reduced' = No, or declared amounts "
           "below its tax, without remarks (not counted as a warning)"),
     # The ITC-reduction declaration
-    Entry("itc-answer-missing", E,
-          "Accepting this record needs 'ITC to be reduced': choose Yes (ITC to be reversed) or No (never availed "
-          "or already reversed)",
+    # Decision D8: the portal's own default is Yes, and it refuses an Accept without the answer.
+    Entry("itc-answer-defaulted", W,
+          "'ITC to be reduced' is blank on this Accept, so the upload sends Yes (the portal's default: the whole "
+          "ITC of the note is reversed); choose No if the ITC was never availed or already reversed",
           "Accept of a credit note (or an amendment the download marks as open to the declaration) without "
-          "'ITC to be reduced'"),
+          "'ITC to be reduced': the upload sends Yes (decision D8)"),
     Entry("itc-answer-advised", W,
           "If this amendment reduces the value, the portal needs 'ITC to be reduced' (Yes or No) on Accept",
           "Accept of an amendment without 'ITC to be reduced', where the download does not say"),

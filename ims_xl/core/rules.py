@@ -252,10 +252,15 @@ def _itc_rules(entry: Entry, decision: Decision) -> list[Problem]:
 
 
 def _itc_answer_missing(entry: Entry, section: Section, blocked: bool | None) -> Problem:
-    # Credit notes: the portal refuses Accept without the answer (IMSSAV0054). Amendments need it
-    # only when downward, which the download signals by saying the declaration is not blocked.
-    due = section.itc_declaration_always_due or blocked is False
-    return _problem(entry, "itc-answer-missing" if due else "itc-answer-advised", "itc")
+    due = itc_answer_due(section, blocked)
+    return _problem(entry, "itc-answer-defaulted" if due else "itc-answer-advised", "itc")
+
+
+def itc_answer_due(section: Section, blocked: bool | None) -> bool:
+    """Does the portal refuse an Accept of this record without 'ITC to be reduced' (IMSSAV0054)?
+    Credit notes always; amendments only when downward, which the download signals by saying the
+    declaration is not blocked. A blank answer is then sent as Yes, the portal's default (D8)."""
+    return section.itc_declaration_always_due or blocked is False
 
 
 def _declared_amount_rules(entry: Entry, decision: Decision) -> list[Problem]:

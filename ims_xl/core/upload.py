@@ -13,7 +13,7 @@ from typing import Any
 
 from .book import Entry, Home
 from .records import ITC_KEY_SPELLINGS, Record, identity_of
-from .rules import decide, is_changed
+from .rules import decide, is_changed, itc_answer_due
 from .sections import DECLARED_FIELDS, SECTIONS
 
 # Keys echoed from the download, in the download's own order. Display-only keys (tradenm, hash,
@@ -39,9 +39,11 @@ def upload_record(entry: Entry) -> dict[str, Any] | None:
     sent["prev_status"] = model.action
     if decision.remarks and not model.remarks_blocked and decision.action in ("A", "R", "P"):
         sent["remarks"] = decision.remarks
-    if (section.takes_itc_declaration and decision.action == "A" and not model.itc_blocked
-            and decision.itc is not None):
-        sent[_spelling(raw, "itc_reduce")] = decision.itc
+    itc = decision.itc
+    if itc is None and not decision.declared and itc_answer_due(section, model.itc_blocked):
+        itc = "Y"  # D8: blank is the portal's default, full reversal (no declared amounts)
+    if section.takes_itc_declaration and decision.action == "A" and not model.itc_blocked and itc is not None:
+        sent[_spelling(raw, "itc_reduce")] = itc
         # A "Yes" with no amounts means full reversal: the portal reads absence as full.
         if decision.itc == "Y" and decision.declared:
             for name in DECLARED_FIELDS:
