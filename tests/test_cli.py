@@ -167,7 +167,7 @@ def test_validate_updates_the_home_summary(sample_book: Path) -> None:
 # --- generate --------------------------------------------------------------------------------
 
 def test_generate_refuses_with_errors_and_writes_nothing(sample_book: Path) -> None:
-    set_inputs(sample_book, {("b2bcn", 1): {"status": "Accept"}})  # no ITC answer
+    set_inputs(sample_book, {("b2bcn", 0): {"status": "Pending"}})  # CN-0007: the portal blocks Pending
     code, out, _ = run("-q", "generate", sample_book)
     assert code == 1 and out.startswith("No upload file written: 1 error to fix first")
     assert not list(sample_book.parent.glob("IMS_upload_*.json"))

@@ -377,7 +377,7 @@ def test_findings_are_in_the_sheet_validation_errors_cells(ods: dict[str, Ods], 
     assert sorted({sheet for sheet, _ in shown}) == ["B2B", "B2B-CN"]
     messages = "\n".join(shown.values())
     assert "ERROR [Status] The portal does not allow Pending for this record" in messages
-    assert "ERROR [ITC to be reduced]" in messages
+    assert "WARNING [ITC to be reduced]" in messages
     assert messages.count("ERROR [Remarks]") == 2
     report = validated.outcome.report
     assert report is not None
