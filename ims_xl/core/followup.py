@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from .amounts import indian_money
 from .book import BookState, Entry, is_blank, parse_amount, text_or_none
+from .dates import DOCUMENT_SERIALS, from_serial, portal_date
 from .layout import AMOUNTS_DIFFER as _AMOUNTS_DIFFER
 from .layout import DUPLICATE_IN_REGISTER, NOT_READ_FROM_REGISTER, Table
 from .sections import SECTIONS, Column, Kind
@@ -93,7 +94,6 @@ def suppliers_table(sender: Sender) -> Table:
 _SHEET_OF_TYPE = {section.document_type: section.sheet for section in SECTIONS if not section.original_number_key
                   and section.key != "ecom"}
 _ZERO = Decimal(0)
-_EXCEL_EPOCH = date(1899, 12, 30)
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ def _ims_document(entry: Entry) -> FollowUpDocument | None:
     ims_tax = entry_tax(entry)
     return FollowUpDocument(
         gstin=model.stin.strip().upper(), name=model.tradenm or "", section=entry.section.sheet,
-        document_type=entry.section.document_type, number=record.number, day=_portal_date(record.date),
+        document_type=entry.section.document_type, number=record.number, day=portal_date(record.date),
         written_date=record.date, ims_tax=ims_tax, books_tax=entry.books_tax,
         kind=kind, reason=reason,
     )
@@ -229,16 +229,9 @@ def _as_date(value: Any) -> date | None:
         return value
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
-    if isinstance(value, int | float) and not isinstance(value, bool) and 36_526 <= value <= 73_050:
-        return _EXCEL_EPOCH + timedelta(days=int(value))
+    if isinstance(value, int | float):
+        return from_serial(value, window=DOCUMENT_SERIALS)
     return None
-
-
-def _portal_date(text: str | None) -> date | None:
-    try:
-        return date(int(text[6:10]), int(text[3:5]), int(text[0:2])) if text else None
-    except ValueError:
-        return None
 
 
 # --- the letter -------------------------------------------------------------------------------

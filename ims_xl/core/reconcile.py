@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 from .amounts import indian_money
 from .book import BookState, Entry, parse_action
+from .dates import portal_date
 from .layout import (
     AMOUNTS_DIFFER,
     DATE_DIFFERS,
@@ -113,11 +114,6 @@ def financial_year(day: date) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
 
-def _portal_date(text: str) -> date:
-    # Portal dates are checked dd-mm-yyyy when a record is made; slicing beats strptime on 100k rows.
-    return date(int(text[6:10]), int(text[3:5]), int(text[0:2]))
-
-
 # --- both sides, ready to pair ----------------------------------------------------------------
 
 
@@ -134,7 +130,9 @@ class _ImsDoc(NamedTuple):  # a tuple: 100k of them are built per run
 
 def _ims_doc(entry: Entry) -> _ImsDoc:
     model = entry.record.model
-    day = _portal_date(entry.record.date)
+    day = portal_date(entry.record.date)
+    if day is None:  # cannot happen: a record's date is checked dd-mm-yyyy when the record is made
+        raise ValueError(f"{entry.record.date!r} is not a dd-mm-yyyy date")
     key = (model.stin.strip().upper(), entry.section.document_type,
            normalise_number(entry.record.number), financial_year(day))
     amounts = (model.txval, model.iamt, model.camt, model.samt, model.cess)

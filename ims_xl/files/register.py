@@ -23,7 +23,7 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from ..core.amounts import parse_register_amount
 from ..core.book import is_blank
+from ..core.dates import DOCUMENT_SERIALS, from_serial
 from ..core.layout import SIGNED_MONEY_FORMAT, column_number
 from ..core.problems import InputError
 from ..core.purchases import RegisterEntry, RegisterProblem
@@ -121,8 +122,6 @@ _DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M
                  "%d %b %Y", "%d-%B-%Y", "%d %B %Y", "%d-%b-%y", "%d/%b/%y", "%d-%m-%y", "%d/%m/%y", "%d.%m.%y")
 # Excel stores a date as days since 30-12-1899; a CSV saved from a sheet can carry that number.
 # Only serials of 2000 to 2099 are taken for dates, so a stray small number is still an error.
-_EXCEL_EPOCH = date(1899, 12, 30)
-_SERIALS = range(36_526, 73_051)
 # "Total", "Grand Total", "Sub Total", "Total:" in a row with no GSTIN: the export's totals.
 _TOTAL_ROW = re.compile(r"^(grand|sub)?\s*totals?\b", re.IGNORECASE)
 _YES = {"y", "yes", "true"}
@@ -470,7 +469,7 @@ def _date(value: Any) -> date | None:
             return day
     serial = _serial(value)
     if serial is not None:
-        return _EXCEL_EPOCH + timedelta(days=serial)
+        return from_serial(serial, window=DOCUMENT_SERIALS)
     raise ValueError(f"{_shown(value)} is not a date (write dd-mm-yyyy)")
 
 
@@ -496,7 +495,7 @@ def _serial(value: Any) -> int | None:
         value = int(value)
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
-    return value if isinstance(value, int) and value in _SERIALS else None
+    return value if isinstance(value, int) and value in DOCUMENT_SERIALS else None
 
 
 def _document_type(value: Any) -> str:

@@ -15,12 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape, unescape
 
+from ..core.dates import to_serial
 from ..core.layout import column_letter, column_number
 
 _SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData\b[^>]*>")
@@ -38,8 +39,6 @@ _FILTER_MODE = re.compile(rb'\sfilterMode="(?:1|true)"')
 # What XML cannot carry, and CR, which an XML reader turns into LF (Excel writes it as _x000D_).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _LOOKS_ESCAPED = re.compile("_(x[0-9A-Fa-f]{4}_)")
-_EXCEL_EPOCH = date(1899, 12, 30)
-_EPOCH_1904 = date(1904, 1, 1)
 _FORMULA = re.compile(rb"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
 _SHARED_CHILD = re.compile(rb'<f\b[^>]*\bsi="(\d+)"[^>]*?(?:/>|>\s*</f>)')
 _PREFIXED = re.compile(rb"<\w+:(?:worksheet|sheetData)\b")
@@ -371,11 +370,8 @@ def _cell(row: int, column: int, value: Value, style: int | None, date1904: bool
         number = format(value.normalize() if value == value.to_integral() else value, "f")
     elif isinstance(value, int | float):
         number = repr(value)
-    elif isinstance(value, datetime):
-        delta = value - datetime.combine(_EPOCH_1904 if date1904 else _EXCEL_EPOCH, datetime.min.time())
-        number = repr(delta.days + delta.seconds / 86400)
-    elif isinstance(value, date):
-        number = str((value - (_EPOCH_1904 if date1904 else _EXCEL_EPOCH)).days)
+    elif isinstance(value, date):  # a datetime too
+        number = repr(to_serial(value, date1904=date1904))
     else:
         return _cell(row, column, str(value), style, date1904)
     return f"<c {styled}><v>{number}</v></c>".encode()
