@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from . import actions
+from .core import layout
 from .core.problems import InputError
 from .core.records import PortalFile
 from .core.refresh import FORCE_HINT
@@ -63,7 +64,7 @@ def _book_folder(port: XlwingsPort) -> Path:
 
 def open_json(port: XlwingsPort | None = None, path: str | None = None) -> None:
     def body(port: XlwingsPort) -> actions.Outcome | None:
-        chosen = path or port.pick_file("Open Downloaded IMS JSON File", "IMS download", ["*.json", "*.zip"])
+        chosen = path or port.pick_file(layout.OPEN_JSON, "IMS download", ["*.json", "*.zip"])
         if not chosen:
             return None
         download = read_portal_file(chosen)

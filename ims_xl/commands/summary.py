@@ -17,11 +17,9 @@ from ..core.book import BookState
 from ..core.itc import ITC_HEADERS, ITC_TABLE_TITLE, ItcImpact, itc_impact, itc_json, itc_rows
 from ..core.problems import Report
 from ..core.rules import validate
-from ..core.sections import ACTION_LABELS, SECTIONS
+from ..core.sections import ACTION_LABELS, SECTIONS, STATUS_ORDER
 from ..core.summary import current_action
 from ..files.fileport import FilePort
-
-STATUS_ORDER = ("N", "A", "R", "P")  # No Action, Accept, Reject, Pending
 
 
 @dataclass

@@ -17,7 +17,7 @@ from .book import ADDED_FROM_ERROR_FILE, BookState, Entry, LogEntry, entry_from_
 from .catalogue import problem
 from .problems import InputError, Problem
 from .records import PortalFile, Record, json_type_name, make_record
-from .sections import section_for_error_key
+from .sections import STATUS_ORDER, section_for_error_key
 
 
 @dataclass
@@ -134,7 +134,7 @@ def _added_entry(record: Record, name: str) -> Entry:
     """A row for an error-file record the book did not hold. The record is the rejected upload's, so
     the portal still has it at its previous status; the row's Status starts empty for the user to choose."""
     previous = record.raw.get("prev_status")
-    raw = {**record.raw, "action": previous if previous in ("N", "A", "R", "P") else "N"}
+    raw = {**record.raw, "action": previous if previous in STATUS_ORDER else "N"}
     entry = entry_from_record(make_record(record.section, raw, f"{name}: {record.describe()}", file=name))
     entry.status = None
     entry.refresh_note = f"{ADDED_FROM_ERROR_FILE}: choose its Status (not counted in the ITC figures until then)"

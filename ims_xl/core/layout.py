@@ -17,6 +17,7 @@ from .sections import (
     FIRST_DATA_ROW,
     HEADER_ROW,
     SECTIONS,
+    STATUS_ORDER,
     Column,
     Kind,
     Section,
@@ -197,21 +198,30 @@ LAST_ACTION_ROW_HEIGHT = 45  # points: three lines of text
 HOME_TITLE = Cell(1, 2)
 
 # Buttons on Home: caption and VBA Sub (in workbook/ims_buttons.bas), stacked down one column.
+# The captions are written here once: the Excel and Lite buttons, the instructions and the file
+# dialogs all take them from these names.
+OPEN_JSON = "Open Downloaded IMS JSON File"
+VALIDATE_SHEET = "Validate Sheet"
+GENERATE_JSON = "Generate JSON File to Upload"
+OPEN_ERROR_JSON = "Open Downloaded Error JSON File"
+SUGGEST_ACTIONS = "Suggest Actions"
+REFRESH = "Refresh from Newer Download"
+SUPPLIER_FOLLOW_UP = "Supplier Follow-up"
 BUTTONS: tuple[tuple[str, str], ...] = (
-    ("Open Downloaded IMS JSON File", "IMS_OpenJson"),
-    ("Validate Sheet", "IMS_ValidateSheet"),
-    ("Generate JSON File to Upload", "IMS_GenerateJson"),
-    ("Open Downloaded Error JSON File", "IMS_OpenErrorJson"),
-    ("Suggest Actions", "IMS_SuggestActions"),
-    ("Refresh from Newer Download", "IMS_Refresh"),
-    ("Supplier Follow-up", "IMS_SupplierFollowUp"),
+    (OPEN_JSON, "IMS_OpenJson"),
+    (VALIDATE_SHEET, "IMS_ValidateSheet"),
+    (GENERATE_JSON, "IMS_GenerateJson"),
+    (OPEN_ERROR_JSON, "IMS_OpenErrorJson"),
+    (SUGGEST_ACTIONS, "IMS_SuggestActions"),
+    (REFRESH, "IMS_Refresh"),
+    (SUPPLIER_FOLLOW_UP, "IMS_SupplierFollowUp"),
 )
 BUTTON_TOP = Cell(3, 6)
 BUTTON_ROW_STEP = 2
 CHART_TOP = Cell(28, 9)  # beside the reconciliation and ITC tables, right of both
 CHART_TITLE = "Tax by status, all sections (the summary's Total row)"
 
-_STATUS_CODES = ("N", "A", "R", "P")
+_STATUS_CODES = STATUS_ORDER
 TOTAL_LABEL = "Total"
 
 
@@ -291,9 +301,9 @@ INSTRUCTIONS = (
     "1. Portal: IMS Dashboard > Offline > Download JSON; open it with the first button.",
     "2. On each sheet choose Status in the yellow column (No Action = deemed accepted).",
     "3. Accepting a credit note: answer 'ITC to be reduced'. Remarks are optional.",
-    "4. Validate Sheet: problems appear in Sheet Validation Errors, in colour.",
-    "5. Generate JSON File to Upload; upload it at IMS Dashboard > Offline > Upload.",
-    "6. 'Processed with Error'? Open the error file with Open Downloaded Error JSON File.",
+    f"4. {VALIDATE_SHEET}: problems appear in Sheet Validation Errors, in colour.",
+    f"5. {GENERATE_JSON}; upload it at IMS Dashboard > Offline > Upload.",
+    f"6. 'Processed with Error'? Open the error file with {OPEN_ERROR_JSON}.",
 )
 
 # What the colours on the section sheets mean, right of the buttons beside the instructions: (colour, meaning).

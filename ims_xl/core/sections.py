@@ -97,6 +97,8 @@ BY_SHEET: dict[str, Section] = {section.sheet: section for section in SECTIONS}
 
 # Status labels as the dropdown shows them, and the portal's one-letter codes.
 ACTION_LABELS: dict[str, str] = {"A": "Accept", "R": "Reject", "P": "Pending", "N": "No Action"}
+# The order statuses are counted and listed in (Home, summary, the dashboard): No Action first, as the portal does.
+STATUS_ORDER = ("N", "A", "R", "P")
 ITC_LABELS: dict[str, str] = {"Y": "Yes", "N": "No"}
 
 # Sheet geometry shared by every section sheet.

@@ -11,9 +11,7 @@ from typing import Any
 from .book import BookState, Entry, parse_action
 from .layout import SUMMARY_TABLE, TOTAL_LABEL
 from .problems import Report, Severity
-from .sections import SECTIONS
-
-_STATUS_ORDER = ("N", "A", "R", "P")
+from .sections import SECTIONS, STATUS_ORDER
 
 
 def entry_tax(entry: Entry) -> Decimal:
@@ -42,7 +40,7 @@ def summary_rows(state: BookState, findings: Mapping[str, tuple[int, int]] | Non
     missing = state.downloaded_missing()
     for section in SECTIONS:
         counts: Counter[str] = Counter()
-        taxes: dict[str, Decimal] = dict.fromkeys(_STATUS_ORDER, Decimal(0))
+        taxes: dict[str, Decimal] = dict.fromkeys(STATUS_ORDER, Decimal(0))
         for entry in state.entries[section.key]:
             action = current_action(entry)
             counts[action] += 1
@@ -50,7 +48,7 @@ def summary_rows(state: BookState, findings: Mapping[str, tuple[int, int]] | Non
         row: dict[str, Any] = {"sheet": section.sheet, "records": sum(counts.values()),
                                "downloaded": state.home.downloaded.get(section.sheet, sum(counts.values())),
                                "not_on_sheet": missing.get(section.sheet, 0)}
-        for code in _STATUS_ORDER:
+        for code in STATUS_ORDER:
             row[f"count_{code}"] = counts[code]
             row[f"tax_{code}"] = taxes[code]
         if findings is not None:

@@ -51,10 +51,10 @@ def _row(index: int) -> Cell:
 
 
 BUTTONS = (
-    Button("Open Downloaded IMS JSON File", "ImsOpenJson", "open_downloaded_ims_json_file", _row(0)),
-    Button("Validate Sheet", "ImsValidateSheet", "validate_sheet", _row(1)),
-    Button("Generate JSON File to Upload", "ImsGenerateJson", "generate_json_file_to_upload", _row(2)),
-    Button("Open Downloaded Error JSON File", "ImsOpenErrorJson", "open_downloaded_error_json_file", _row(3)),
-    Button("Suggest Actions", "ImsSuggestActions", "suggest_actions", _row(4)),
-    Button("Refresh from Newer Download", "ImsRefresh", "refresh_from_newer_download", _row(5)),
+    Button(layout.OPEN_JSON, "ImsOpenJson", "open_downloaded_ims_json_file", _row(0)),
+    Button(layout.VALIDATE_SHEET, "ImsValidateSheet", "validate_sheet", _row(1)),
+    Button(layout.GENERATE_JSON, "ImsGenerateJson", "generate_json_file_to_upload", _row(2)),
+    Button(layout.OPEN_ERROR_JSON, "ImsOpenErrorJson", "open_downloaded_error_json_file", _row(3)),
+    Button(layout.SUGGEST_ACTIONS, "ImsSuggestActions", "suggest_actions", _row(4)),
+    Button(layout.REFRESH, "ImsRefresh", "refresh_from_newer_download", _row(5)),
 )
