@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape, unescape
 
-from ..core.dates import to_serial
+from ..core.dates import EPOCH_1900, EPOCH_1904, to_serial
 from ..core.layout import column_letter, column_number
 
 _SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData\b[^>]*>")
@@ -389,7 +389,7 @@ def encode_rows(rows: Iterable[tuple[int, int, list[Value]]], column_styles: dic
     a text is escaped only when it holds a character that needs it (most portal text does not).
     """
     layouts: dict[tuple[int, int], list[_ColumnTemplate]] = {}  # (first column, width): the row's templates
-    epoch = _EPOCH_1904 if date1904 else _EXCEL_EPOCH
+    epoch = EPOCH_1904 if date1904 else EPOCH_1900  # the fast path for plain dates; to_serial for the rest
     piece: list[str] = []
     for row, first_column, values in rows:
         templates = layouts.get((first_column, len(values)))
