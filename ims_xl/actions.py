@@ -296,7 +296,7 @@ def refresh_book(port: WorkbookPort, download: PortalFile, source_name: str, *,
     doubt = None if force else refresh_doubts(state, download, sha256)
     if doubt:
         raise InputError(f"{source_name}: {doubt}; {FORCE_HINT}", code="download-doubtful", file=source_name)
-    outcome = refresh(state, download, today=moment.strftime("%d-%m-%Y"))
+    outcome = refresh(state, download, today=moment.strftime("%d-%m-%Y"), uploaded=_uploaded_since_taken(state))
     state.home.source_file = source_name
     if download.period:
         state.home.period = download.period
@@ -305,8 +305,20 @@ def refresh_book(port: WorkbookPort, download: PortalFile, source_name: str, *,
     if not state.home.download_gstin and download.gstin:
         state.home.download_gstin = download.gstin
     _note_downloaded(state)
-    message = outcome.summary()
+    message = " ".join(part for part in (outcome.summary() + ".", outcome.follow_up()) if part)
     _log(state, moment, "Refresh", message, source_name, sha256)
     port.save(state, None, ALL_COLUMNS)
     return Outcome(message)
+
+
+def _uploaded_since_taken(state: BookState) -> bool:
+    """Did the book write an upload file after it last took a download in?"""
+    from .core.refresh import TAKE_IN_ACTIONS
+
+    for line in reversed(state.log):
+        if line.action in TAKE_IN_ACTIONS:
+            return False
+        if line.action == "Generate" and line.file:
+            return True
+    return False
 

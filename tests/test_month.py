@@ -232,3 +232,146 @@ def test_suggest_actions_button_with_apply_leaves_no_errors(sample_book: Path, t
 
     assert fake.app.alerts[-1]["title"] == "ims-xl"  # not "please fix"
     assert "no errors" in fake.app.alerts[-1]["prompt"]
+
+
+# --- decisions reset by a refresh are visible --------------------------------------------------------
+
+
+def home_value(book: Path, field: str) -> Any:
+    from ims_xl.core import layout
+
+    cell = layout.HOME_FIELD[field].cell
+    return openpyxl.load_workbook(book, read_only=True)["Home"].cell(cell.row, cell.column).value
+
+
+def assert_status_highlighted(book: Path, sheet_name: str, row: int) -> None:
+    """The Status cell's rule for a reset decision is on the sheet and holds for the row: its Refresh
+    Notes say "decide again" and its Status is still the portal's (Previous Status)."""
+    from openpyxl.utils import get_column_letter
+
+    from ims_xl.core.layout import RESET_MARK
+    from ims_xl.core.sections import BY_SHEET
+
+    section = BY_SHEET[sheet_name]
+    sheet = openpyxl.load_workbook(book)[sheet_name]
+    letter = {name: get_column_letter(section.index(name) + 1) for name in ("status", "refresh_note",
+                                                                           "previous_status")}
+    formulas = [rule.formula[0] for cf in sheet.conditional_formatting for rule in cf.rules
+                if f"{letter['status']}{row}" in cf.sqref]
+    assert any(f'SEARCH("{RESET_MARK}",${letter["refresh_note"]}' in f and
+               f'${letter["status"]}5=${letter["previous_status"]}5' in f for f in formulas), formulas
+    value = {name: sheet[f"{column}{row}"].value for name, column in letter.items()}
+    assert RESET_MARK in value["refresh_note"] and value["status"] == value["previous_status"]
+
+
+def supplier_edited(tmp_path: Path) -> Path:
+    """The sample a day later: the supplier changed the taxable value of the first B2B invoice."""
+    newer = sample()
+    newer["imsDetails"]["b2b"][0]["txval"] = 120000
+    return write(tmp_path / "newer.json", newer)
+
+
+def summary_json(book: Path) -> dict[str, Any]:
+    code, out, _ = run("-q", "summary", book, "--json")
+    assert code == 0
+    document: dict[str, Any] = jsonio.loads(out)
+    return document
+
+
+def test_a_decision_reset_by_a_supplier_edit_is_named_counted_and_reported(sample_book: Path,
+                                                                           tmp_path: Path) -> None:
+    decide(sample_book, "b2b", 0, status="Reject", remarks="Rate wrong")
+    decide(sample_book, "b2b", 1, status="Accept")
+
+    code, out, _ = run("-q", "refresh", sample_book, supplier_edited(tmp_path))
+
+    assert code == 0
+    assert out.splitlines()[0].endswith("1 of your decisions was reset because the supplier changed the "
+                                        "document: B2B row 5 — decide again.")
+    assert statuses(sample_book, "b2b")[:2] == ["No Action", "Accept"]
+    assert_status_highlighted(sample_book, "B2B", 5)
+    assert home_value(sample_book, "last_refresh") == "1 decision reset (decide again)"
+    assert summary_json(sample_book)["refresh"]["reset"] == {"count": 1, "rows": {"B2B": [5]}}
+    code, out, _ = run("summary", sample_book)
+    assert "Decisions reset by the last refresh (decide again): 1 (B2B rows 5)" in out
+
+
+def test_the_refresh_button_says_which_decisions_were_reset(sample_book: Path, tmp_path: Path) -> None:
+    fake = FakeBook.from_file(sample_book)
+    port = XlwingsPort(fake)
+    state = port.load()
+    state.entries["b2b"][0].status = "Reject"
+    port.save(state, None, frozenset({"status"}))
+
+    macros.refresh_download(port=XlwingsPort(fake), path=str(supplier_edited(tmp_path)))
+
+    assert fake.app.alerts[-1]["prompt"].endswith("B2B row 5 — decide again.")
+    from ims_xl.core import layout
+
+    cell = layout.HOME_FIELD["last_refresh"].cell
+    assert fake.sheets["Home"].value_at(cell.row, cell.column) == "1 decision reset (decide again)"
+
+
+# --- confirmed by the portal ------------------------------------------------------------------------
+
+
+def portal_took_one(tmp_path: Path) -> Path:
+    """The download after the upload: the portal shows the Reject of row 5, not the Accept of row 6."""
+    after = sample()
+    after["imsDetails"]["b2b"][0]["action"] = "R"
+    return write(tmp_path / "after.json", after)
+
+
+def test_refresh_after_an_upload_says_which_uploaded_decisions_the_portal_shows(sample_json: Path,
+                                                                               tmp_path: Path) -> None:
+    book = tmp_path / "book.xlsm"
+    assert run("-q", "open", sample_json, "-o", book)[0] == 0
+    decide(book, "b2b", 0, status="Reject", remarks="Not received")
+    decide(book, "b2b", 1, status="Accept")
+    assert run("-q", "generate", book, "-o", tmp_path / "up.json")[0] == 0
+
+    code, out, _ = run("-q", "refresh", book, portal_took_one(tmp_path))
+
+    assert code == 0
+    assert ("Of the decisions uploaded, 1 is confirmed by the portal, 1 not (yet) applied by the portal: "
+            "B2B row 6.") in out
+    assert home_value(book, "last_refresh") == (
+        "of the decisions uploaded, 1 confirmed by the portal, 1 not (yet) applied by the portal")
+    refresh = summary_json(book)["refresh"]
+    assert refresh["confirmed"] == {"count": 1, "rows": {"B2B": [5]}}
+    assert refresh["unconfirmed"] == {"count": 1, "rows": {"B2B": [6]}}
+    notes = [entry.refresh_note for entry in FilePort(book).load().entries["b2b"][:2]]
+    assert notes == ["Uploaded Reject: confirmed by the portal",
+                     "Uploaded Accept, the portal shows No Action: not (yet) applied by the portal"]
+
+
+def test_refresh_without_an_upload_in_between_confirms_nothing(sample_json: Path, tmp_path: Path) -> None:
+    book = tmp_path / "book.xlsm"
+    assert run("-q", "open", sample_json, "-o", book)[0] == 0
+    decide(book, "b2b", 1, status="Accept")
+
+    code, out, _ = run("-q", "refresh", book, portal_took_one(tmp_path))
+
+    assert code == 0 and "uploaded" not in out
+    assert summary_json(book)["refresh"]["unconfirmed"]["count"] == 0
+
+
+def test_the_practice_dashboard_counts_what_the_portal_confirmed(tmp_path: Path) -> None:
+    from tests.test_practice import ACME, dashboard, practice, sample_document, set_inputs, values, write_download
+
+    write_download(tmp_path / "acme.json", ACME)
+    assert practice(tmp_path)[0] == 0
+    set_inputs(tmp_path / "acme.xlsm", {("b2b", 0): {"status": "Reject", "remarks": "Not received"},
+                                        ("b2b", 1): {"status": "Accept"}})
+    assert practice(tmp_path, "--generate")[0] == 0
+    [before] = [values(row) for row in dashboard(tmp_path)[:-1]]
+    assert ", generated " in before["Last Upload"] and "confirmed" not in before["Last Upload"]
+
+    after = sample_document(ACME)
+    after["imsDetails"]["b2b"][0]["action"] = "R"  # the portal took the Reject, not (yet) the Accept
+    write_download(tmp_path / "acme.json", ACME, after)
+    assert practice(tmp_path)[0] == 0
+
+    [row] = [values(row) for row in dashboard(tmp_path)[:-1]]
+    assert (row["Confirmed"], row["Not Applied"]) == (1, 1)
+    assert "; partly confirmed by the portal " in row["Last Upload"]

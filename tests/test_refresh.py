@@ -126,9 +126,9 @@ def test_supplier_edit_takes_new_values_resets_status_and_explains_the_change() 
     assert entry.status == "No Action"
     assert entry.refresh_note == (
         "Changed by supplier: Taxable Value 10,000.42 -> 12,000.42; IGST 1,800.08 -> 2,160.08 "
-        "(your Status was Accept)"
+        "(your Status was Accept): decide again"
     )
-    assert outcome == RefreshOutcome(edited=1)
+    assert outcome == RefreshOutcome(edited=1, reset=[entry])
 
 
 def test_supplier_edit_note_keeps_every_typed_input_that_the_reset_replaces() -> None:
@@ -146,7 +146,7 @@ def test_supplier_edit_note_keeps_every_typed_input_that_the_reset_replaces() ->
     assert fresh.refresh_note == (
         "Changed by supplier: Supply Type R -> SEWP; Note Value 1,42,700.00 -> 1,50,000.00; "
         "Place of Supply 27 -> 07 (your Status was Accept; your Remarks were \"checked by RK\"; "
-        "your ITC to be reduced was Yes; your Declared CGST was 500.00; your Declared SGST was 500.00)"
+        "your ITC to be reduced was Yes; your Declared CGST was 500.00; your Declared SGST was 500.00): decide again"
     )
 
 
@@ -222,7 +222,7 @@ def test_removed_record_that_reappears_edited_starts_again_and_says_so() -> None
     back = state.entries["b2b"][0]
     assert back.status == "No Action"
     assert back.refresh_note == ("Back in the download of 12-12-2024. Changed by supplier: "
-                                 "Taxable Value 10,000.42 -> 9,000.00 (your Status was Reject)")
+                                 "Taxable Value 10,000.42 -> 9,000.00 (your Status was Reject): decide again")
 
 
 def test_amendment_of_a_different_original_is_a_different_record() -> None:

@@ -26,7 +26,8 @@ def summary_json(book: Path) -> dict:
 
 def test_the_json_has_exactly_the_documented_shape(sample_book: Path) -> None:
     document = summary_json(sample_book)
-    assert list(document) == ["gstin", "period", "records", "errors", "warnings", "itc"]
+    assert list(document) == ["gstin", "period", "records", "errors", "warnings", "itc", "refresh"]
+    assert document["refresh"] == {name: {"count": 0, "rows": {}} for name in ("reset", "confirmed", "unconfirmed")}
     assert document["gstin"] == "27AAPFU0939F1ZV" and document["period"] == "102025"
     assert list(document["records"]) == SHEETS
     for counts in document["records"].values():

@@ -386,6 +386,8 @@ def _summarise(results: list[ClientResult], dashboard: Path | None, generate: bo
 # --- the dashboard -------------------------------------------------------------------------------------
 
 _LINK_COLUMN = DASHBOARD_HEADERS.index("Workbook")
+_UPLOAD_COLUMN = DASHBOARD_HEADERS.index("Last Upload")
+_PROBLEM_COLUMN = DASHBOARD_HEADERS.index("Problem")
 
 
 def write_dashboard(path: Path, results: list[ClientResult]) -> None:

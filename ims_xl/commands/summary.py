@@ -13,9 +13,11 @@ from typing import Any
 
 from ..core import jsonio
 from ..core.amounts import indian_money
-from ..core.book import BookState
+from ..core.book import BookState, Entry
 from ..core.itc import ITC_HEADERS, ITC_TABLE_TITLE, ItcImpact, itc_impact, itc_json, itc_rows
+from ..core.layout import CONFIRMED_MARK, RESET_MARK, UNCONFIRMED_MARK
 from ..core.problems import Report
+from ..core.refresh import marked
 from ..core.rules import validate
 from ..core.sections import ACTION_LABELS, SECTIONS, STATUS_ORDER
 from ..core.summary import current_action
@@ -29,6 +31,9 @@ class BookSummary:
     records: dict[str, Counter[str]]  # section sheet -> status code -> rows
     report: Report
     itc: ItcImpact
+    reset: dict[str, list[int]]  # sheet -> rows whose decision the last refresh reset
+    confirmed: dict[str, list[int]]  # sheet -> rows whose uploaded decision the portal showed
+    unconfirmed: dict[str, list[int]]  # sheet -> rows whose uploaded decision it did not (yet) show
 
 
 def summarize(state: BookState) -> BookSummary:
@@ -37,7 +42,17 @@ def summarize(state: BookState) -> BookSummary:
     report, _ = validate(entries, state.home)
     records = {section.sheet: Counter(current_action(entry) for entry in state.entries[section.key])
                for section in SECTIONS}
-    return BookSummary(state.home.gstin, state.home.period, records, report, itc_impact(entries))
+    return BookSummary(state.home.gstin, state.home.period, records, report, itc_impact(entries),
+                       _rows(marked(entries, RESET_MARK)), _rows(marked(entries, CONFIRMED_MARK)),
+                       _rows(marked(entries, UNCONFIRMED_MARK)))
+
+
+def _rows(entries: list[Entry]) -> dict[str, list[int]]:
+    rows: dict[str, list[int]] = {}
+    for entry in entries:
+        if entry.row is not None:
+            rows.setdefault(entry.section.sheet, []).append(entry.row)
+    return rows
 
 
 def summarize_book(path: Path, progress: Callable[[str], None] | None = None) -> BookSummary:
@@ -54,6 +69,10 @@ def summary_json(summary: BookSummary) -> dict[str, Any]:
         "errors": len(summary.report.errors),
         "warnings": len(summary.report.warnings),
         "itc": itc_json(summary.itc),
+        # What the last refresh found: decisions it reset, uploaded decisions the portal showed or not.
+        "refresh": {name: {"count": sum(len(rows) for rows in found.values()), "rows": found}
+                    for name, found in (("reset", summary.reset), ("confirmed", summary.confirmed),
+                                        ("unconfirmed", summary.unconfirmed))},
     }
 
 
@@ -74,6 +93,14 @@ def summary_text(summary: BookSummary) -> list[str]:
     if errors or warnings:
         findings += " ('ims-xl validate BOOK' marks them on the rows)"
     lines += ["", findings, ""]
+    for label, found in (("Decisions reset by the last refresh (decide again)", summary.reset),
+                         ("Uploaded decisions not (yet) applied by the portal", summary.unconfirmed)):
+        if found:
+            where = "; ".join(f"{sheet} rows {', '.join(map(str, rows))}" for sheet, rows in found.items())
+            lines += [f"{label}: {sum(len(r) for r in found.values()):,} ({where})", ""]
+    if summary.confirmed:
+        lines += [f"Uploaded decisions confirmed by the portal: {sum(len(r) for r in summary.confirmed.values()):,}",
+                  ""]
     lines += _table([ITC_TABLE_TITLE, *ITC_HEADERS[1:]], itc_rows(summary.itc), indian_money)
     return lines
 

@@ -91,6 +91,12 @@ class Home:
     # The last validation's totals, as Home shows them (None: never validated).
     errors: int | None = None
     warnings: int | None = None
+    # Counted from the rows' Refresh Notes whenever the book is written (``refresh.note_counts``).
+    reset: int = 0
+    confirmed: int = 0
+    unconfirmed: int = 0
+    last_refresh: str | None = None  # the three counts in words, for Home
+    layout: int | None = None  # the layout version the book records (None: before versions, layout 1)
 
 
 @dataclass

@@ -34,8 +34,10 @@ from .itc import itc_impact, itc_rows
 from .layout import (
     CHANGE_LOG_TABLE,
     HOME,
+    HOME_FIELD,
     HOME_FIELDS,
     ITC_TABLE,
+    LAYOUT_VERSION,
     NOT_IN_IMS_TABLE,
     RECON_RESULTS,
     RECON_TABLE,
@@ -47,6 +49,7 @@ from .layout import (
 )
 from .problems import InputError
 from .records import Record, make_record, make_records
+from .refresh import note_counts
 from .sections import ACTION_LABELS, BY_SHEET, DECLARED_FIELDS, HEADER_ROW, SECTIONS, Section
 from .summary import summary_rows
 
@@ -460,14 +463,20 @@ def decode_home(value_at: Callable[[Cell], Any]) -> Home:
             downloaded[section.sheet] = number
     total_row = SUMMARY_TABLE.last_row
 
+    version = values["layout"]
     return Home(gstin=gstin.upper() if gstin else None, period=values["period"],
                 source_file=values["source_file"], last_action=values["last_action"],
                 download_gstin=download_gstin.upper() if download_gstin else None, downloaded=downloaded,
-                errors=count(total_row, "errors"), warnings=count(total_row, "warnings"))
+                errors=count(total_row, "errors"), warnings=count(total_row, "warnings"),
+                layout=int(float(version)) if version and version.replace(".", "", 1).isdigit() else None)
 
 
 def home_field_values(home: Home) -> dict[Cell, Any]:
-    return {home_field.cell: getattr(home, home_field.field) for home_field in HOME_FIELDS}
+    """Home's value cells; the layout cell always says the current layout (a book is upgraded before
+    anything else is written to it)."""
+    values = {home_field.cell: getattr(home, home_field.field) for home_field in HOME_FIELDS}
+    values[HOME_FIELD["layout"].cell] = LAYOUT_VERSION
+    return values
 
 
 def home_blocks(state: BookState, *, findings: Mapping[str, tuple[int, int]] | None,
@@ -478,6 +487,7 @@ def home_blocks(state: BookState, *, findings: Mapping[str, tuple[int, int]] | N
     ``findings`` (errors, warnings by sheet; "Home" for Home's own) and ``recon`` (records and tax
     by match result) are None when this save has no new ones: their cells are then left as they are.
     """
+    note_counts(state)
     blocks: list[Block] = [(cell, [[value]]) for cell, value in home_field_values(state.home).items()]
     rows = summary_rows(state, findings)
     width = SUMMARY_TABLE.width if findings is not None else SUMMARY_TABLE.position("errors")

@@ -190,11 +190,25 @@ HOME_FIELDS = (
     HomeField("last_action", "Last action", Cell(7, 3)),
     # The GSTIN the download was for, recorded by open: the upload goes out under it, whatever is typed above.
     HomeField("download_gstin", "GSTIN of the download", Cell(8, 3)),
+    # What the last refresh found, counted from the rows' Refresh Notes (the marks below). Rows 9-11
+    # and 13-15 are the Lite edition's (lite/home.py).
+    HomeField("last_refresh", "Last refresh found", Cell(12, 3)),
+    HomeField("layout", "Workbook layout", Cell(2, 3)),  # under the title: the tool's, not the user's
 )
 HOME_FIELD = {home_field.field: home_field for home_field in HOME_FIELDS}
 # "Last action" wraps within C7:E7, left of the buttons: nothing covers it.
 LAST_ACTION_AREA = (HOME_FIELD["last_action"].cell, HOME_FIELD["last_action"].cell.right(2))
 LAST_ACTION_ROW_HEIGHT = 45  # points: three lines of text
+
+# The layout of the tool's sheets (headers, columns, Home's cells), recorded on Home. A book of an
+# older layout is upgraded in place by the next command (files.upgrade); 1 is the layout of the
+# releases up to 213ee6d, which recorded none.
+LAYOUT_VERSION = 2
+
+# Refresh Notes that the Home counts, the highlighting and ``summary`` look for.
+RESET_MARK = "decide again"  # the supplier changed the document, and the user's decision was reset
+CONFIRMED_MARK = "confirmed by the portal"  # an uploaded decision the newer download shows
+UNCONFIRMED_MARK = "not (yet) applied by the portal"  # an uploaded decision the newer download does not show
 HOME_TITLE = Cell(1, 2)
 
 # Buttons on Home: caption and VBA Sub (in workbook/ims_buttons.bas), stacked down one column.

@@ -16,7 +16,7 @@ from typing import Any
 from .book import Entry, LogEntry
 from .followup import period_words
 from .gstin import is_valid_gstin
-from .layout import TOTAL_LABEL, Table
+from .layout import CONFIRMED_MARK, TOTAL_LABEL, UNCONFIRMED_MARK, Table
 from .sections import Column, Kind
 from .summary import current_action, entry_tax
 
@@ -39,6 +39,8 @@ DASHBOARD_TABLE = Table(DASHBOARD_SHEET, "", 1, (
     Column("tax_no_action", "Tax No Action", Kind.MONEY, 16),
     Column("errors", "Errors", Kind.COUNT, 8),
     Column("warnings", "Warnings", Kind.COUNT, 9),
+    Column("confirmed", "Confirmed", Kind.COUNT, 10),
+    Column("not_applied", "Not Applied", Kind.COUNT, 11),
     Column("last_upload", "Last Upload", Kind.TEXT, 42),
 ), totals=True)
 DASHBOARD_HEADERS = DASHBOARD_TABLE.headers
@@ -110,9 +112,20 @@ def _last_upload_line(log: Sequence[LogEntry]) -> LogEntry | None:
 
 
 def last_upload(log: Sequence[LogEntry]) -> str:
-    """"<upload file>, <when>" of the book's last Generate that wrote a file; "" when none did."""
+    """"<upload file>, generated <when>" of the book's last Generate that wrote a file ("" when none
+    did): generated, because only a later download shows whether it was uploaded; a refresh since
+    that found its decisions on the portal adds "confirmed by the portal <when>"."""
     line = _last_upload_line(log)
-    return f"{line.file}, {line.when}" if line else ""
+    if line is None:
+        return ""
+    text = f"{line.file}, generated {line.when}"
+    after = log[max(i for i, candidate in enumerate(log) if candidate is line) + 1:]
+    for later in after:
+        if later.action == "Refresh" and CONFIRMED_MARK in later.details:
+            partly = UNCONFIRMED_MARK in later.details
+            text += f"; {'partly ' if partly else ''}{CONFIRMED_MARK} {later.when}"
+            break
+    return text
 
 
 def last_upload_sha256(log: Sequence[LogEntry]) -> str:
@@ -135,6 +148,8 @@ class Figures:
     tax_no_action: Decimal = Decimal(0)  # IGST + CGST + SGST + Cess still at No Action: deemed accepted
     errors: int = 0
     warnings: int = 0
+    confirmed: int = 0  # uploaded decisions the last refresh found on the portal
+    unconfirmed: int = 0  # and those it did not (yet)
 
     def add(self, other: Figures) -> None:
         self.records += other.records
@@ -145,19 +160,25 @@ class Figures:
         self.tax_no_action += other.tax_no_action
         self.errors += other.errors
         self.warnings += other.warnings
+        self.confirmed += other.confirmed
+        self.unconfirmed += other.unconfirmed
 
 
 def book_figures(entries: Iterable[Entry], *, errors: int, warnings: int) -> Figures:
     """Records by current status (as the Home summary counts them) and the tax still at No Action."""
     counts: Counter[str] = Counter()
     tax_no_action = Decimal(0)
+    confirmed = unconfirmed = 0
     for entry in entries:
+        confirmed += CONFIRMED_MARK in entry.refresh_note
+        unconfirmed += UNCONFIRMED_MARK in entry.refresh_note
         action = current_action(entry)
         counts[action] += 1
         if action == "N":
             tax_no_action += entry_tax(entry)
     return Figures(records=counts.total(), no_action=counts["N"], accept=counts["A"], reject=counts["R"],
-                   pending=counts["P"], tax_no_action=tax_no_action, errors=errors, warnings=warnings)
+                   pending=counts["P"], tax_no_action=tax_no_action, errors=errors, warnings=warnings,
+                   confirmed=confirmed, unconfirmed=unconfirmed)
 
 
 # --- one client's outcome and the dashboard -------------------------------------------------------
@@ -203,11 +224,11 @@ def totals(results: Iterable[ClientResult]) -> Figures:
 
 
 def figure_cells(figures: Figures | None) -> list[Any]:
-    """The values under Records ... Warnings (None where a file has no book to count)."""
+    """The values under Records ... Not Applied (None where a file has no book to count)."""
     if figures is None:
-        return [None] * 8
+        return [None] * 10
     return [figures.records, figures.no_action, figures.accept, figures.reject, figures.pending,
-            figures.tax_no_action, figures.errors, figures.warnings]
+            figures.tax_no_action, figures.errors, figures.warnings, figures.confirmed, figures.unconfirmed]
 
 
 def dashboard_cells(result: ClientResult) -> list[Any]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -31,10 +31,11 @@ from .book import (
     parse_amount,
     parse_itc,
 )
-from .layout import REMOVED
+from .layout import CONFIRMED_MARK, REMOVED, RESET_MARK, UNCONFIRMED_MARK
 from .problems import InputError
 from .records import PortalFile, PortalRecord, Record
-from .sections import ACTION_LABELS, DECLARED_FIELDS, Section
+from .rules import decide, is_changed
+from .sections import ACTION_LABELS, DECLARED_FIELDS, SECTIONS, Section
 
 Identity = tuple[str, ...]
 
@@ -55,6 +56,9 @@ class RefreshOutcome:
     added: int = 0
     removed: int = 0
     restored: int = 0
+    reset: list[Entry] = field(default_factory=list)  # rows whose decision the supplier's edit reset
+    confirmed: list[Entry] = field(default_factory=list)  # uploaded decisions the download shows
+    unconfirmed: list[Entry] = field(default_factory=list)  # uploaded decisions it does not (yet)
 
     def summary(self) -> str:
         """One sentence for a message box, the console and the Change Log."""
@@ -71,9 +75,64 @@ class RefreshOutcome:
             parts.append("nothing new, changed or removed")
         return "Refreshed: " + ", ".join(parts)
 
+    def follow_up(self) -> str:
+        """What the user must look at, with the rows (once the rows are on the sheets): the uploaded
+        decisions the portal shows or not, then the decisions reset, which end the message."""
+        sentences = []
+        if self.confirmed or self.unconfirmed:
+            line = (f"Of the decisions uploaded, {len(self.confirmed):,} "
+                    f"{'is' if len(self.confirmed) == 1 else 'are'} {CONFIRMED_MARK}")
+            if self.unconfirmed:
+                line += f", {len(self.unconfirmed):,} {UNCONFIRMED_MARK}: {rows_by_sheet(self.unconfirmed)}"
+            sentences.append(line + ".")
+        if self.reset:
+            count = len(self.reset)
+            sentences.append(f"{count:,} of your decisions {'was' if count == 1 else 'were'} reset "
+                             f"because the supplier changed the document: {rows_by_sheet(self.reset)} — "
+                             f"{RESET_MARK}.")
+        return " ".join(sentences)
 
-def refresh(state: BookState, download: PortalFile, *, today: str) -> RefreshOutcome:
+
+def rows_by_sheet(entries: Iterable[Entry]) -> str:
+    """"B2B rows 5, 110; B2B-CN row 6": where the rows are, sheet by sheet, in the sheets' order."""
+    rows: dict[str, list[int]] = {}
+    for entry in entries:
+        if entry.row is not None:
+            rows.setdefault(entry.section.sheet, []).append(entry.row)
+    order = [section.sheet for section in SECTIONS]
+    parts = []
+    for sheet in sorted(rows, key=order.index):
+        numbers = sorted(rows[sheet])
+        parts.append(f"{sheet} {'row' if len(numbers) == 1 else 'rows'} {', '.join(str(n) for n in numbers)}")
+    return "; ".join(parts)
+
+
+def marked(entries: Iterable[Entry], mark: str) -> list[Entry]:
+    """Rows whose Refresh Notes carry ``mark`` (RESET_MARK, CONFIRMED_MARK, UNCONFIRMED_MARK)."""
+    return [entry for entry in entries if mark in entry.refresh_note]
+
+
+def note_counts(state: BookState) -> None:
+    """Home's counts of what the last refresh found, from the rows' notes."""
+    entries = state.all_entries()
+    state.home.reset = len(marked(entries, RESET_MARK))
+    state.home.confirmed = len(marked(entries, CONFIRMED_MARK))
+    state.home.unconfirmed = len(marked(entries, UNCONFIRMED_MARK))
+    home = state.home
+    parts = []
+    if home.reset:
+        parts.append(f"{home.reset:,} {'decision' if home.reset == 1 else 'decisions'} reset ({RESET_MARK})")
+    if home.confirmed or home.unconfirmed:
+        parts.append(f"of the decisions uploaded, {home.confirmed:,} {CONFIRMED_MARK}, "
+                     f"{home.unconfirmed:,} {UNCONFIRMED_MARK}")
+    home.last_refresh = "; ".join(parts) or None
+
+
+def refresh(state: BookState, download: PortalFile, *, today: str, uploaded: bool = False) -> RefreshOutcome:
     """Merge a newer portal download into ``state`` in place; ``today`` dates the notes.
+
+    ``uploaded``: the book generated an upload since it last took a download in, so each decision
+    that upload held is compared with the portal's action in this download.
 
     Raises InputError, before changing anything, when the download cannot be a newer download
     of this workbook's GSTIN.
@@ -93,7 +152,7 @@ def refresh(state: BookState, download: PortalFile, *, today: str) -> RefreshOut
             if record is None:
                 gone.append(entry)
             else:
-                sections[key].append(_carry_over(entry, record, outcome))
+                sections[key].append(_carry_over(entry, record, outcome, uploaded))
 
     still_removed: list[RemovedEntry] = []
     for removed in state.removed:
@@ -101,7 +160,7 @@ def refresh(state: BookState, download: PortalFile, *, today: str) -> RefreshOut
         if record is None:
             still_removed.append(removed)
         else:
-            sections.setdefault(record.section.key, []).append(_bring_back(removed.entry, record, today))
+            sections.setdefault(record.section.key, []).append(_bring_back(removed.entry, record, today, outcome))
             outcome.restored += 1
 
     for record in unclaimed.rest():
@@ -214,26 +273,42 @@ class _Unclaimed:
 # --- one row -----------------------------------------------------------------------------------
 
 
-def _carry_over(entry: Entry, record: Record, outcome: RefreshOutcome) -> Entry:
+def _carry_over(entry: Entry, record: Record, outcome: RefreshOutcome, uploaded: bool) -> Entry:
     """A row that is still in the download: keep the inputs, or restart if the supplier edited it."""
     changes = supplier_changes(entry.record, record)
     if changes:
         outcome.edited += 1
-        return _take_supplier_edit(entry, record, changes)
+        fresh = _take_supplier_edit(entry, record, changes)
+        if RESET_MARK in fresh.refresh_note:
+            outcome.reset.append(fresh)
+        return fresh
     outcome.unchanged += 1
     previous_action = entry.record.model.action
+    decision = decide(entry)
+    sent = uploaded and decision.readable and decision.action is not None and is_changed(entry, decision)
     _keep_inputs(entry, record)
+    if sent:
+        shown, now = ACTION_LABELS[str(decision.action)], entry.record.model.action
+        if now == decision.action:
+            entry.refresh_note = f"Uploaded {shown}: {CONFIRMED_MARK}"
+            outcome.confirmed.append(entry)
+        else:
+            entry.refresh_note = f"Uploaded {shown}, the portal shows {ACTION_LABELS[now]}: {UNCONFIRMED_MARK}"
+            outcome.unconfirmed.append(entry)
+        return entry
     entry.refresh_note = _portal_status_note(entry, previous_action)
     return entry
 
 
-def _bring_back(entry: Entry, record: Record, today: str) -> Entry:
+def _bring_back(entry: Entry, record: Record, today: str, outcome: RefreshOutcome) -> Entry:
     """A row from "Removed from Portal" whose record is in the download again."""
     back = f"Back in the download of {today}"
     changes = supplier_changes(entry.record, record)
     if changes:
         restarted = _take_supplier_edit(entry, record, changes)
         restarted.refresh_note = f"{back}. {restarted.refresh_note}"
+        if RESET_MARK in restarted.refresh_note:
+            outcome.reset.append(restarted)
         return restarted
     _keep_inputs(entry, record)
     entry.refresh_note = back
@@ -252,7 +327,7 @@ def _take_supplier_edit(entry: Entry, record: Record, changes: list[str]) -> Ent
     note = "Changed by supplier: " + "; ".join(changes)
     typed = _typed_inputs_replaced(entry, fresh)
     if typed:
-        note += " (" + "; ".join(typed) + ")"
+        note += " (" + "; ".join(typed) + f"): {RESET_MARK}"
     fresh.refresh_note = note
     fresh.row, fresh.write_inputs = entry.row, True  # same row; its inputs start again
     fresh.loaded = entry.loaded  # what its cells hold: only the values that change are written

@@ -51,6 +51,7 @@ _ORANGE = {"bg_color": "#F8CBAD"}
 _GREEN = {"bg_color": "#C6EFCE"}
 _BLUE = {"bg_color": "#DDEBF7"}
 _GREY = {"bg_color": "#D9D9D9", "font_color": "#595959"}  # an input the portal does not allow for the row
+_PURPLE = {"bg_color": "#E4DFEC", "font_color": "#5B2C6F", "bold": True}  # a decision to take again
 _INPUT_FILL = "#FFF9E5"
 # Columns whose cells are highlighted when a finding names them (``layout.finding_tag``).
 _HIGHLIGHTED_FIELDS = ("stin", "number", "original_number", "date", "val", "txval", "iamt", "camt", "samt", "cess",
@@ -144,6 +145,7 @@ class _Styles:
                         ("blue", _BLUE), ("grey", _GREY))}
         self.wrapped_text = book.add_format({"num_format": "@", "text_wrap": True, "valign": "top"})
         self.signed_money = book.add_format({"num_format": layout.SIGNED_MONEY_FORMAT})
+        self.purple = book.add_format(_PURPLE)
         self.plain = book.add_format({"locked": True})
         self._cells: dict[tuple[Kind, bool, bool, bool], Format] = {}
 
@@ -348,6 +350,8 @@ def _section_rules(sheet: Worksheet, section: Section, styles: _Styles) -> None:
 
     errors, portal, anchor = letter("sheet_errors"), letter("portal_errors"), FIRST_DATA_ROW
 
+    status_letter, previous = letter("status"), letter("previous_status")
+
     def rule(column: int, formula: str, style: Format) -> None:
         sheet.conditional_format(first, column, last, column, {
             "type": "formula", "criteria": formula, "format": style, "stop_if_true": True})
@@ -360,8 +364,11 @@ def _section_rules(sheet: Worksheet, section: Section, styles: _Styles) -> None:
         header = section.columns[c].header
         rule(c, f'=ISNUMBER(SEARCH("{layout.finding_tag(True, header)}",${errors}{anchor}))', styles.red)
         rule(c, f'=ISNUMBER(SEARCH("{layout.finding_tag(False, header)}",${errors}{anchor}))', styles.yellow)
-    status_letter, previous = letter("status"), letter("previous_status")
     rule(status, f'=${portal}{anchor}<>""', styles.orange)
+    # A decision the supplier's edit reset, until the user decides again (Status moves off the portal's).
+    note_letter = letter("refresh_note")
+    rule(status, f'=AND(ISNUMBER(SEARCH("{layout.RESET_MARK}",${note_letter}{anchor})),'
+                 f'${status_letter}{anchor}=${previous}{anchor})', styles.purple)
     rule(status, f'=AND(${status_letter}{anchor}<>"",${status_letter}{anchor}<>${previous}{anchor})', styles.green)
     rule(section.index("sheet_errors"), f'=ISNUMBER(SEARCH("{layout.ERROR_TAG}",${errors}{anchor}))', styles.red)
     # A hint alone (``layout.HINT_TAG``) is advice: not coloured.
