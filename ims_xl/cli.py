@@ -265,7 +265,7 @@ def _cmd_open(args: argparse.Namespace, console: _Console) -> int:
                                     sha256=file_sha256(download_path))
     console.say(f"{outcome.message}\nWorkbook: {target}")
     if port.backup:
-        console.say(f"Previous workbook kept as {port.backup.name}")
+        console.say(f"Previous workbook kept as {port.backup.parent.name}/{port.backup.name}")
     console.details(outcome.details)
     return EXIT_OK
 
@@ -352,7 +352,7 @@ def _cmd_refresh(args: argparse.Namespace, console: _Console) -> int:
                                    force=args.force)
     console.say(outcome.message)
     if port.backup:
-        console.say(f"Previous workbook kept as {port.backup.name}")
+        console.say(f"Previous workbook kept as {port.backup.parent.name}/{port.backup.name}")
     return EXIT_OK
 
 

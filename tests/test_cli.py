@@ -64,7 +64,7 @@ def test_open_never_overwrites_without_force(sample_json: Path, tmp_path: Path) 
     assert err.count("\n") == 1 and "already exists; use --force" in err
     assert book.read_bytes() == before
     code, out, _ = run("-q", "open", sample_json, "-o", book, "--force")
-    assert code == 0 and "Previous workbook kept as client-" in out
+    assert code == 0 and "Previous workbook kept as ims-xl backups/client-" in out
     assert len(backups.backups_of(book)) == 1
 
 

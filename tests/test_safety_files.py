@@ -55,14 +55,22 @@ def test_pruning_deletes_only_the_tools_own_backups(sample_book: Path) -> None:
     folder = sample_book.parent
     for name in USER_FILES:
         (folder / name).write_bytes(f"the user's own {name}".encode())
-    (folder / "sample-20200101-000000.xlsm").write_bytes(sample_book.read_bytes())  # an old backup of the tool
+    # A backup an earlier release left beside the book, and an old one in the backups folder.
+    (folder / "sample-20200101-000000.xlsm").write_bytes(sample_book.read_bytes())
+    (folder / backups.BACKUP_FOLDER).mkdir()
+    (folder / backups.BACKUP_FOLDER / "sample-20200101-000000.xlsm").write_bytes(sample_book.read_bytes())
     for _ in range(5):
         code, _, _ = run("-q", "validate", sample_book)
         assert code == 0
     for name in USER_FILES:
         assert (folder / name).read_bytes() == f"the user's own {name}".encode()
     kept = backups.backups_of(sample_book)
-    assert len(kept) == 3 and not (folder / "sample-20200101-000000.xlsm").exists()
+    assert len(kept) == 3 and not (folder / backups.BACKUP_FOLDER / "sample-20200101-000000.xlsm").exists()
+    assert (folder / "sample-20200101-000000.xlsm").exists()  # beside the book: left alone
+    assert all(p.parent == folder / backups.BACKUP_FOLDER for p in kept)
+    # Beside the book: only the user's files, the book, and the one folder.
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [*USER_FILES, "sample-20200101-000000.xlsm", "sample.xlsm", "sample_download.json", backups.BACKUP_FOLDER])
     assert all(backups.is_backup_of(sample_book, p) for p in kept)
     assert not any(p.name in USER_FILES for p in kept)
 
@@ -71,8 +79,10 @@ def test_backups_sort_by_time_then_number(tmp_path: Path) -> None:
     book = tmp_path / "BOOK.xlsm"
     names = ["BOOK-20251015-101010-10.xlsm", "BOOK-20251015-101010.xlsm", "BOOK-20251015-101010-2.xlsm",
              "BOOK-20241231-235959.xlsm", "BOOK-20251015-signed.xlsm"]
+    (tmp_path / backups.BACKUP_FOLDER).mkdir()
     for name in names:
-        (tmp_path / name).write_bytes(b"x")
+        (tmp_path / backups.BACKUP_FOLDER / name).write_bytes(b"x")
+        (tmp_path / name).write_bytes(b"x")  # beside the book: not the tool's (an earlier release's, or the user's)
     assert [p.name for p in backups.backups_of(book)] == [
         "BOOK-20241231-235959.xlsm", "BOOK-20251015-101010.xlsm", "BOOK-20251015-101010-2.xlsm",
         "BOOK-20251015-101010-10.xlsm"]

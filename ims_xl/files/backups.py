@@ -1,8 +1,10 @@
-"""Backups of a workbook: ``<stem>-YYYYMMDD-HHMMSS<ext>`` beside it, the newest few kept.
+"""Backups of a workbook: ``<stem>-YYYYMMDD-HHMMSS<ext>`` in the folder ``ims-xl backups`` beside
+it (out of the way of the books staff open), the newest few kept.
 
 Only a name of exactly that pattern (or ``<stem>-YYYYMMDD-HHMMSS-N<ext>`` when two saves share a
-second) is a backup. ``BOOK-20251015-signed.xlsm`` or ``BOOK-Oct_2025-review.xlsm`` are the user's
-own files: never counted, never pruned.
+second) in that folder is a backup. ``BOOK-20251015-signed.xlsm`` or ``BOOK-Oct_2025-review.xlsm``
+are the user's own files: never counted, never pruned; so are backups that earlier releases left
+beside the books.
 
 Temporary files are the ``atomic.replacing`` pattern ``.<stem>.<8 random characters><ext>`` (and
 the same beside a backup being copied). ``remove_leftovers`` deletes those over a minute old. It
@@ -22,6 +24,7 @@ from pathlib import Path
 from .atomic import replacing
 
 BACKUPS_KEPT = 3
+BACKUP_FOLDER = "ims-xl backups"  # beside the books; named in the README
 LEFTOVER_AGE_SECONDS = 60
 _STAMP = r"\d{8}-\d{6}"
 _TEMPORARY_CHARACTERS = "[a-z0-9_]{8}"  # tempfile.mkstemp's random part
@@ -31,16 +34,21 @@ def _backup_pattern(book: Path) -> re.Pattern[str]:
     return re.compile(rf"{re.escape(book.stem)}-(?P<stamp>{_STAMP})(?:-(?P<counter>[0-9]+))?{re.escape(book.suffix)}")
 
 
+def backup_folder(book: Path) -> Path:
+    return book.parent / BACKUP_FOLDER
+
+
 def is_backup_of(book: Path, candidate: Path) -> bool:
-    """Is ``candidate`` named exactly as the tool names a backup of ``book``?"""
-    return candidate.parent == book.parent and _backup_pattern(book).fullmatch(candidate.name) is not None
+    """Is ``candidate`` named exactly as the tool names a backup of ``book``, in the backups folder?"""
+    return (candidate.parent == backup_folder(book)
+            and _backup_pattern(book).fullmatch(candidate.name) is not None)
 
 
 def backups_of(book: Path) -> list[Path]:
     """The tool's backups of a book, oldest first (the stamp sorts by time; -N by its number)."""
     pattern = _backup_pattern(book)
     found: list[tuple[str, int, Path]] = []
-    for candidate in _listing(book.parent):
+    for candidate in _listing(backup_folder(book)):
         match = pattern.fullmatch(candidate.name)
         if match and candidate.is_file():
             found.append((match["stamp"], int(match["counter"] or 1), candidate))
@@ -50,17 +58,19 @@ def backups_of(book: Path) -> list[Path]:
 def backup_path(book: Path, moment: datetime) -> Path:
     """A free backup name for a save at ``moment``."""
     stamp = moment.strftime("%Y%m%d-%H%M%S")
-    candidate = book.with_name(f"{book.stem}-{stamp}{book.suffix}")
+    folder = backup_folder(book)
+    candidate = folder / f"{book.stem}-{stamp}{book.suffix}"
     counter = 1
     while candidate.exists():
         counter += 1
-        candidate = book.with_name(f"{book.stem}-{stamp}-{counter}{book.suffix}")
+        candidate = folder / f"{book.stem}-{stamp}-{counter}{book.suffix}"
     return candidate
 
 
 def make_backup(book: Path, moment: datetime) -> Path:
     """Copy the book to its backup name, atomically: a failed copy leaves no file of that name."""
     target = backup_path(book, moment)
+    target.parent.mkdir(exist_ok=True)
     with replacing(target) as temporary:
         shutil.copy2(book, temporary)
     return target
@@ -103,11 +113,12 @@ def temporary_pattern(target: Path) -> re.Pattern[str]:
 
 
 def remove_leftovers(target: Path, *, older_than: float = LEFTOVER_AGE_SECONDS) -> list[Path]:
-    """Delete temporary files a killed run left beside ``target``; returns what was deleted."""
+    """Delete temporary files a killed run left beside ``target`` (or among its backups); returns what
+    was deleted."""
     pattern = temporary_pattern(target)
     limit = time.time() - older_than
     removed = []
-    for candidate in _listing(target.parent):
+    for candidate in _listing(target.parent) + _listing(backup_folder(target)):
         if not pattern.fullmatch(candidate.name):
             continue
         try:
@@ -126,5 +137,6 @@ def _listing(folder: Path) -> list[Path]:
         return []
 
 
-__all__ = ["BACKUPS_KEPT", "backup_path", "backups_of", "is_backup_of", "make_backup", "prune_backups",
+__all__ = ["BACKUPS_KEPT", "BACKUP_FOLDER", "backup_folder", "backup_path", "backups_of", "is_backup_of",
+           "make_backup", "prune_backups",
            "remove_leftovers", "replace_keeping_backup"]
