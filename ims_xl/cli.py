@@ -337,7 +337,7 @@ def _cmd_suppliers(args: argparse.Namespace, console: _Console) -> int:
     from .commands.suppliers import default_target, write_follow_up
 
     book = _book(args.book)
-    state = FilePort(book, progress=console.progress).load()
+    state = FilePort(book, progress=console.progress, read_only=True).load()
     outcome = write_follow_up(state, args.output or default_target(book), book=book, firm=args.firm)
     console.say(outcome.message)
     return EXIT_OK

@@ -138,7 +138,7 @@ def validated(tmp_path_factory: pytest.TempPathFactory) -> Validated:
     blocked = next(entry for entry in credit_notes if entry.record.model.pending_blocked)
     blocked.status = "Pending"  # the portal blocks Pending here: one finding, on Status
     other = next(entry for entry in credit_notes if entry is not blocked)
-    other.status, other.remarks = "Accept", "ok," * 90  # two findings on one row: Remarks (too long), ITC
+    other.status, other.remarks = "Accept", "ok," * 90  # two findings: Remarks too long, ITC sent as Yes (D8)
     invoice = state.entries["b2b"][0]
     invoice.status, invoice.remarks = "No Action", "Checked with the purchase register"  # Remarks with No Action
     port.save(state, None, frozenset({"status", "remarks", "itc"}))

@@ -225,6 +225,7 @@ def check_book(book: Path, facts: _BookFacts, machine: Machine) -> list[Finding]
     findings = [_check_identity(name, facts)]
     ims_book = findings[0].status != "problem"
     if ims_book:
+        findings.append(_check_layout(book, target))
         findings += _check_buttons(book, facts, machine, target)
     findings += [Finding("problem", f"{name}: open elsewhere or left over from a crash: lock file {lock.name}",
                          "close the book in Excel or LibreOffice; if nobody has it open, delete "
@@ -244,6 +245,28 @@ def _check_identity(name: str, facts: _BookFacts) -> Finding:
         here = f" (this PC has ims-xl {__version__})" if facts.written_by != __version__ else ""
         return Finding("ok", f"{name}: an ims-xl workbook, written by ims-xl {facts.written_by}{here}")
     return Finding("ok", f"{name}: an ims-xl workbook (written before ims-xl recorded its version)")
+
+
+def _check_layout(book: Path, target: str) -> Finding:
+    """The layout of the book's sheets: the current one, an older one the next command upgrades, or
+    headers the tool does not know (changed by hand)."""
+    from ..files.upgrade import book_layout
+
+    name = book.name
+    try:
+        found = book_layout(book)
+    except Exception as error:  # a damaged book: the identity check already said what could be said
+        return Finding("problem", f"{name}: its sheets cannot be read ({type(error).__name__})",
+                       "restore it from the ims-xl backups folder beside it")
+    if found is None:
+        return Finding("problem", f"{name}: a section sheet's header row is not one ims-xl wrote "
+                                  f"(layout {layout.LAYOUT_VERSION} or older)",
+                       "restore the header row (or the book from the ims-xl backups folder beside it)")
+    if found < layout.LAYOUT_VERSION:
+        return Finding("note", f"{name}: workbook layout {found}, from an earlier ims-xl; the next command "
+                               f"that writes it upgrades it to layout {layout.LAYOUT_VERSION} in place (a backup "
+                               f"first), for example ims-xl validate {target}")
+    return Finding("ok", f"{name}: workbook layout {found} (current)")
 
 
 def _check_buttons(book: Path, facts: _BookFacts, machine: Machine, target: str) -> list[Finding]:

@@ -243,7 +243,7 @@ def _show_book_as_it_is(book: Path, result: ClientResult, state: BookState | Non
         return
     if state is None:
         try:
-            state = FilePort(book).load()
+            state = FilePort(book, read_only=True).load()
         except InputError:
             return
     result.workbook = book.name

@@ -56,7 +56,7 @@ def _rows(entries: list[Entry]) -> dict[str, list[int]]:
 
 
 def summarize_book(path: Path, progress: Callable[[str], None] | None = None) -> BookSummary:
-    return summarize(FilePort(path, progress=progress).load())
+    return summarize(FilePort(path, progress=progress, read_only=True).load())
 
 
 def summary_json(summary: BookSummary) -> dict[str, Any]:

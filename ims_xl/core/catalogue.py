@@ -225,6 +225,8 @@ INPUT_ERRORS: dict[str, str] = {
     "sheet-xml-not-supported": "a sheet the tool writes into is stored in a form the in-place patcher does not "
                                "write (a namespace prefix such as x:worksheet, as some tools write); saving it once "
                                "in Excel or LibreOffice stores it plainly",
+    "older-layout-in-excel": "a button on a book of an earlier ims-xl's layout: the command line upgrades it in place "
+                             "(a backup first)",
     "stray-cell": "a sheet has a value far outside its table (Ctrl+End shows it in Excel)",
     "row-without-record": "a row shows a document (a supplier GSTIN or number) but has no hidden Portal Record: "
                           "rows come from the portal download (a total or a note under a table is left alone)",

@@ -205,6 +205,19 @@ LAST_ACTION_ROW_HEIGHT = 45  # points: three lines of text
 # releases up to 213ee6d, which recorded none.
 LAYOUT_VERSION = 2
 
+
+
+def section_layout(headers: list[str], section: Section) -> int | None:
+    """Which layout a section sheet's header row (texts from column A) is; None: neither."""
+    from .sections import fields_of_layout
+
+    for version in range(LAYOUT_VERSION, 0, -1):
+        expected = [section.column(name).header for name in fields_of_layout(section, version)]
+        if headers[:len(expected)] == expected:
+            return version
+    return None
+
+
 # Refresh Notes that the Home counts, the highlighting and ``summary`` look for.
 RESET_MARK = "decide again"  # the supplier changed the document, and the user's decision was reset
 CONFIRMED_MARK = "confirmed by the portal"  # an uploaded decision the newer download shows

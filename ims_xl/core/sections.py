@@ -138,6 +138,9 @@ def _build_columns(section: Section) -> tuple[Column, ...]:
         Column("date", f"{noun} Date", Kind.DATE, 12),
         Column("val", f"{noun} Value", Kind.MONEY, 17),  # widths fit crores: 99,99,99,999.99
         Column("status", "Status", Kind.LABEL, 12, editable=True),
+        # What the user reads to decide, beside Status (layout 2); the portal's columns keep their order.
+        Column("suggested_action", "Suggested Action", Kind.LABEL, 12),
+        Column("match_status", "Match Status", Kind.LABEL, 14),  # one of layout.RECON_RESULTS
         Column("pos", "Place of Supply", Kind.TEXT, 8),
         Column("txval", "Taxable Value", Kind.MONEY, 17),
         Column("iamt", "IGST", Kind.MONEY, 15),
@@ -167,8 +170,6 @@ def _build_columns(section: Section) -> tuple[Column, ...]:
     if section.takes_itc_declaration:
         columns.append(Column("itc_blocked", "ITC Declaration Blocked", Kind.LABEL, 8))
     columns += [
-        Column("suggested_action", "Suggested Action", Kind.LABEL, 12),
-        Column("match_status", "Match Status", Kind.LABEL, 14),  # one of layout.RECON_RESULTS
         Column("books_tax", "Books Tax", Kind.MONEY, 15, signed=True),  # the purchase register's tax for the document
         Column("match_result", "Match Result", Kind.TEXT, 40),
         Column("refresh_note", "Refresh Notes", Kind.TEXT, 40),
@@ -180,6 +181,21 @@ def _build_columns(section: Section) -> tuple[Column, ...]:
 
 
 _COLUMN_CACHE: dict[str, tuple[Column, ...]] = {s.key: _build_columns(s) for s in SECTIONS}
+
+_MOVED_IN_LAYOUT_2 = ("suggested_action", "match_status")
+
+
+def fields_of_layout(section: Section, layout: int) -> tuple[str, ...]:
+    """A section sheet's fields, column by column, in an earlier layout (files.upgrade moves them).
+
+    Layout 1 (the releases up to 213ee6d) had Suggested Action and Match Status after the blocked
+    flags, just before Books Tax; the headers were the same."""
+    fields = [column.field for column in section.columns]
+    if layout >= 2:
+        return tuple(fields)
+    kept = [name for name in fields if name not in _MOVED_IN_LAYOUT_2]
+    at = kept.index("books_tax")
+    return tuple(kept[:at] + list(_MOVED_IN_LAYOUT_2) + kept[at:])
 
 
 def section_for_error_key(key: str) -> Section | None:

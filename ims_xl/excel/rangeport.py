@@ -24,13 +24,15 @@ from ..core.layout import (
     CHANGE_LOG_TABLE,
     HOME,
     HOME_FIELDS,
+    LAYOUT_VERSION,
     NOT_IN_IMS_TABLE,
     REMOVED_TABLE,
     SUMMARY_TABLE,
     Cell,
+    section_layout,
 )
-from ..core.problems import Report
-from ..core.sections import HEADER_ROW, SECTIONS
+from ..core.problems import InputError, Report
+from ..core.sections import HEADER_ROW, SECTIONS, Section
 from ..core.summary import findings_by_sheet
 
 
@@ -61,6 +63,16 @@ class RangePort:
     def name(self) -> str:
         return str(self.book.name)
 
+    def _refuse_older_layout(self, section: Section, header: list[Any]) -> None:
+        """A book of an earlier ims-xl's layout is upgraded by the command line, on the file (the
+        columns move): in Excel it is named, before anything is written."""
+        found = section_layout([str(value).strip() if value is not None else "" for value in header], section)
+        if found is not None and found < LAYOUT_VERSION:
+            raise InputError(
+                f"{self.name}: this workbook has layout {found}, from an earlier ims-xl; save and close it, run "
+                f"'ims-xl validate {self.name}' once (it upgrades the book in place, keeping a backup), and "
+                "open it again", code="older-layout-in-excel", file=self.name, sheet=section.sheet, row=HEADER_ROW)
+
     # --- hooks -----------------------------------------------------------------------------
 
     def _read_block(self, sheet_name: str, first_row: int, width: int) -> list[list[Any]]:
@@ -86,8 +98,10 @@ class RangePort:
         state = BookState(home=self._read_home())
         for section in SECTIONS:
             self._progress(f"ims-xl: reading {section.sheet}")
-            # The header row comes with the data, in the same read: it is checked as the file port checks it.
+            # The header row comes with the data, in the same read: it is checked as the file port checks it
+            # (a book of an older layout is named first: the command line upgrades it).
             rows = self._read_block(section.sheet, HEADER_ROW, len(section.columns))
+            self._refuse_older_layout(section, rows[0] if rows else [])
             codec.check_section_header(section, rows[0] if rows else [], self.name)
             numbered = [(HEADER_ROW + offset, cells) for offset, cells in enumerate(rows) if offset]
             entries = codec.decode_section(section, numbered, self.name)

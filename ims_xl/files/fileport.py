@@ -22,6 +22,7 @@ from ..core.book import BookState, Entry, is_blank
 from ..core.layout import (
     CHANGE_LOG_TABLE,
     HOME,
+    LAYOUT_VERSION,
     NOT_IN_IMS_TABLE,
     REMOVED_TABLE,
     XLWINGS_CONF,
@@ -36,12 +37,9 @@ from .backups import replace_keeping_backup
 from .bookfile import MacroSetup, write_book
 from .locks import Fingerprint, refuse_if_changed
 from .memory import WorkbookNeeds
-from .package import Package, rewrite_package
+from .package import Package, check_extent, rewrite_package
 from .sheetxml import SheetEdit
-
-_CELL_LIMIT = 60_000_000  # cells a sheet may span before the reader refuses it (calamine reads densely)
-_DIMENSION = re.compile(rb'<dimension ref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
-_VALUE_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')
+from .upgrade import upgrade_if_older, upgraded_copy
 
 
 class FilePort:
@@ -49,9 +47,11 @@ class FilePort:
 
     def __init__(self, path: str | os.PathLike[str], *, new: bool = False,
                  macros: Callable[[], MacroSetup] | None = None,
-                 progress: Callable[[str], None] | None = None) -> None:
+                 progress: Callable[[str], None] | None = None, read_only: bool = False) -> None:
         """``macros`` gives a new .xlsm its VBA project and xlwings.conf (the caller's choice of
-        Python); it is called only when a new macro book is written."""
+        Python); it is called only when a new macro book is written. A book of an older layout is
+        upgraded in place when loaded (``files.upgrade``), or, ``read_only``, read from an upgraded
+        copy and left as it is."""
         self.path = Path(path)
         self.new = new  # a new book: nothing to read yet
         self._macros = macros
@@ -61,6 +61,8 @@ class FilePort:
         self._sheets = writeplan.Loaded()  # what the sheets held at the last load or save
         self._at_load: Fingerprint | None = None  # compared before a save replaces the book
         self._loaded = False
+        self.read_only = read_only
+        self.upgraded_from: int | None = None  # the layout the book had, when loading upgraded it
 
     @property
     def name(self) -> str:
@@ -73,9 +75,21 @@ class FilePort:
     # --- reading ---------------------------------------------------------------------------
 
     def load(self) -> BookState:
-        self._at_load, self._loaded = Fingerprint.of(self.path), True
         if self.new:
+            self._at_load, self._loaded = Fingerprint.of(self.path), True
             return BookState()
+        if self.read_only and self.path.exists():
+            with tempfile.TemporaryDirectory() as folder:
+                copy = upgraded_copy(self.path, Path(folder))
+                self._progress(f"Reading {self.path.name}")
+                state = self._read([], copy)
+            self._progress(f"Read {len(state.all_entries()):,} records")
+            return state
+        if self.path.exists() and not self._loaded:
+            self.upgraded_from = upgrade_if_older(self.path)
+            if self.upgraded_from is not None:
+                self._progress(f"Upgraded {self.path.name} from layout {self.upgraded_from} to {LAYOUT_VERSION}")
+        self._at_load, self._loaded = Fingerprint.of(self.path), True
         self._progress(f"Reading {self.path.name}")
         needs: list[WorkbookNeeds] = []
         try:
@@ -87,21 +101,22 @@ class FilePort:
         self._progress(f"Read {len(state.all_entries()):,} records")
         return state
 
-    def _read(self, needs: list[WorkbookNeeds]) -> BookState:
+    def _read(self, needs: list[WorkbookNeeds], source: Path | None = None) -> BookState:
         name = self.path.name
-        if not self.path.exists():
+        source = source or self.path
+        if not source.exists():
             raise InputError(f"{self.path}: no such workbook", code="no-such-workbook", file=self.path)
-        with Package(self.path) as package:
+        with Package(source) as package:
             codec.check_sheets(name, package.sheet_parts)
             for sheet, part in package.sheet_parts.items():
-                _check_extent(package, sheet, part, name)
+                check_extent(package, sheet, part, name)
             section_sheets = [section.sheet for section in SECTIONS]
             aux = (NOT_IN_IMS_TABLE, REMOVED_TABLE, CHANGE_LOG_TABLE)
             read = [HOME, *section_sheets, *(table.sheet for table in aux)]
             needs.append(WorkbookNeeds(package, read, section_sheets))
         needs[0].refuse_if_short(name)
         try:
-            book = CalamineWorkbook.from_path(str(self.path))
+            book = CalamineWorkbook.from_path(str(source))
         except Exception as error:  # calamine raises its own types for damaged zips and XML
             raise InputError(f"{name}: not an Excel workbook that can be read ({_first_line(error)})",
                              code="not-a-workbook", file=name) from None
@@ -115,7 +130,7 @@ class FilePort:
             data = _DataRows(sheet_rows, len(section.columns))
             entries = codec.decode_section(section, data, name)
             if any(is_blank(entry.status) for entry in entries):
-                _show_formula_errors(self.path, section, entries)
+                _show_formula_errors(source, section, entries)
             state.entries[section.key] = entries
             self._sheets.read_section(section, entries, data.last)
         for table in (NOT_IN_IMS_TABLE, REMOVED_TABLE, CHANGE_LOG_TABLE):
@@ -276,27 +291,6 @@ def _at(rows: Sequence[Sequence[Any]], cell: Cell) -> Any:
     return None
 
 
-def _check_extent(package: Package, sheet: str, part: str, book: str) -> None:
-    """Refuse a sheet whose used range would make the dense reader allocate gigabytes."""
-    try:
-        with package.zip.open(part) as stream:
-            start = stream.read(4096)
-    except KeyError:
-        return
-    match = _DIMENSION.search(start)
-    if match is None:
-        return
-    last_column, last_row = match.group(1).decode(), int(match.group(2))
-    if _too_far(last_column, last_row):
-        # Some programs write a dimension larger than the cells they wrote (or never shrink it): only
-        # a cell that holds something makes the reader allocate, so look for the last such cell.
-        last_column, last_row = _last_value_cell(package, part)
-    if _too_far(last_column, last_row):
-        raise InputError(f"{book}: sheet {sheet} has a value in {last_column}{last_row}, far outside the tables; "
-                         "delete that cell (Ctrl+End shows it in Excel) and try again",
-                         code="stray-cell", file=book, sheet=sheet, row=last_row)
-
-
 def _show_formula_errors(path: Path, section: Section, entries: list[Entry]) -> None:
     """Give a blank Status the error its formula shows (#N/A): calamine reads an error cell as empty,
     and "Status is empty" would send the user looking for a blank cell."""
@@ -314,24 +308,6 @@ def _show_formula_errors(path: Path, section: Section, entries: list[Entry]) -> 
             entry.status = shown[entry.row]
 
 
-def _too_far(column: str, row: int) -> bool:
-    columns = sum((ord(c) - 64) * 26 ** i for i, c in enumerate(reversed(column)))
-    return columns * row > _CELL_LIMIT or columns > 2000
-
-
-def _last_value_cell(package: Package, part: str) -> tuple[str, int]:
-    """The cell holding something (not a self-closed, styled-only ``<c .../>``) that lies farthest out."""
-    widest, lowest, tail = "A", 1, b""
-    with package.zip.open(part) as stream:
-        while chunk := stream.read(1 << 22):
-            data = tail + chunk
-            for found in _VALUE_CELL.finditer(data):
-                column, row = found.group(1).decode(), int(found.group(2))
-                if (len(column), column) > (len(widest), widest):
-                    widest = column
-                lowest = max(lowest, row)
-            tail = data[-64:]
-    return widest, lowest
 
 
 def _first_line(error: BaseException) -> str:

@@ -274,3 +274,49 @@ def _copy_of(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     copy.create_system = info.create_system
     copy.comment = info.comment
     return copy
+
+
+_CELL_LIMIT = 60_000_000  # cells a sheet may span before the reader refuses it (calamine reads densely)
+_DIMENSION = re.compile(rb'<dimension ref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
+_VALUE_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')
+
+
+def check_extent(package: Package, sheet: str, part: str, book: str) -> None:
+    """Refuse a sheet whose used range would make the dense reader allocate gigabytes."""
+    try:
+        with package.zip.open(part) as stream:
+            start = stream.read(4096)
+    except KeyError:
+        return
+    match = _DIMENSION.search(start)
+    if match is None:
+        return
+    last_column, last_row = match.group(1).decode(), int(match.group(2))
+    if _too_far(last_column, last_row):
+        # Some programs write a dimension larger than the cells they wrote (or never shrink it): only
+        # a cell that holds something makes the reader allocate, so look for the last such cell.
+        last_column, last_row = _last_value_cell(package, part)
+    if _too_far(last_column, last_row):
+        raise InputError(f"{book}: sheet {sheet} has a value in {last_column}{last_row}, far outside the tables; "
+                         "delete that cell (Ctrl+End shows it in Excel) and try again",
+                         code="stray-cell", file=book, sheet=sheet, row=last_row)
+
+
+def _too_far(column: str, row: int) -> bool:
+    columns = sum((ord(c) - 64) * 26 ** i for i, c in enumerate(reversed(column)))
+    return columns * row > _CELL_LIMIT or columns > 2000
+
+
+def _last_value_cell(package: Package, part: str) -> tuple[str, int]:
+    """The cell holding something (not a self-closed, styled-only ``<c .../>``) that lies farthest out."""
+    widest, lowest, tail = "A", 1, b""
+    with package.zip.open(part) as stream:
+        while chunk := stream.read(1 << 22):
+            data = tail + chunk
+            for found in _VALUE_CELL.finditer(data):
+                column, row = found.group(1).decode(), int(found.group(2))
+                if (len(column), column) > (len(widest), widest):
+                    widest = column
+                lowest = max(lowest, row)
+            tail = data[-64:]
+    return widest, lowest
