@@ -375,3 +375,17 @@ def test_the_practice_dashboard_counts_what_the_portal_confirmed(tmp_path: Path)
     [row] = [values(row) for row in dashboard(tmp_path)[:-1]]
     assert (row["Confirmed"], row["Not Applied"]) == (1, 1)
     assert "; partly confirmed by the portal " in row["Last Upload"]
+
+
+# --- the demo -----------------------------------------------------------------------------------------
+
+
+def test_the_demo_shows_a_refresh_that_resets_one_decision_and_says_so(tmp_path: Path) -> None:
+    code, out, _ = run("-q", "demo", tmp_path / "demo")
+    assert code == 0
+    [step] = [line for line in out.splitlines() if line.strip().startswith("Refreshed:")]
+    assert "Of the decisions uploaded, 3 are confirmed by the portal." in step
+    assert step.endswith("1 of your decisions was reset because the supplier changed the document: B2B row 6 — "
+                         "decide again.")
+    state = FilePort(tmp_path / "demo" / "sample_download.xlsm").load()
+    assert state.entries["b2b"][1].status == "No Action" and "decide again" in state.entries["b2b"][1].refresh_note

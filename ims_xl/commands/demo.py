@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Callable
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
 from .. import actions
+from ..core import jsonio
 from ..core.amounts import indian_money
 from ..core.itc import itc_impact
 from ..core.problems import InputError
 from ..excel.template import this_pythons_macros
-from ..files.backups import prune_backups
+from ..files.backups import backup_folder, prune_backups
 from ..files.fileport import FilePort
 from ..files.portal import read_portal_file
 
@@ -26,11 +29,27 @@ _DECISIONS = (
 )
 
 
+def _newer_download(download: Path, directory: Path) -> Path:
+    """The sample a day after the upload: the portal took the decisions, and one supplier revised the
+    invoice the demo rejected (so refresh resets that decision and says so)."""
+    document = jsonio.loads(download.read_text(encoding="utf-8"))
+    details = document["imsDetails"]
+    for key, index, status, _, _ in _DECISIONS:
+        details[key][index]["action"] = status[0]
+    details["b2b"][1]["action"] = "N"  # a revised invoice comes back to No Action
+    details["b2b"][1]["txval"] = Decimal("48000")
+    details["b2b"][1]["iamt"] = Decimal("8640")
+    newer = directory / "sample_download_newer.json"
+    newer.write_text(jsonio.dumps(document), encoding="utf-8")
+    return newer
+
+
 def run_demo(directory: Path, say: Callable[[str], None], progress: Callable[[str], None]) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     download = directory / SAMPLE_NAME
     book = directory / "sample_download.xlsm"
-    for stale in (book, *directory.glob("IMS_upload_*.json"), *directory.glob("sample_download-*.xlsm")):
+    for stale in (book, *directory.glob("IMS_upload_*.json"), *directory.glob("sample_download-*.xlsm"),
+                  directory / "sample_download_newer.json"):
         stale.unlink(missing_ok=True)
     with resources.as_file(resources.files("ims_xl").joinpath("data", SAMPLE_NAME)) as sample:
         shutil.copyfile(sample, download)
@@ -62,7 +81,14 @@ def run_demo(directory: Path, say: Callable[[str], None], progress: Callable[[st
     impact = itc_impact(FilePort(book, progress=progress).load().all_entries())
     say(f"6. ITC after your actions: {indian_money(impact.after_actions.total)} (change from this upload: "
         f"{indian_money(impact.change.total)}); 'ims-xl summary {book}' shows it by tax head")
+    newer = _newer_download(download, directory)
+    refreshed = actions.refresh_book(FilePort(book, progress=progress), read_portal_file(newer), newer.name)
+    say(f"7. A day later the portal shows your decisions, and Rajesh Steel has revised invoice 000123 (which "
+        f"you rejected): refreshed from {newer.name}\n   {refreshed.message}")
     prune_backups(book, keep=0)  # the demo's own book: the copies kept before each step are noise here
-    say(f"\nDone. Open {book} in Excel (enable macros) to see the rows, or upload {generated.output} "
-        "on the portal's IMS dashboard (Offline > Upload JSON).")
+    with contextlib.suppress(OSError):
+        backup_folder(book).rmdir()  # left only if it holds something else
+    say(f"\nDone. Open {book} in Excel (enable macros) to see the rows: the reset Status is highlighted; "
+        "decide it again, then Generate JSON File to Upload and upload the file on the portal's IMS dashboard "
+        "(Offline > Upload JSON).")
     return 0
