@@ -11,7 +11,8 @@ import openpyxl
 import pytest
 
 from ims_xl.cli import main
-from ims_xl.core.sections import BY_SHEET
+from ims_xl.core import layout
+from ims_xl.core.sections import BY_KEY, BY_SHEET
 
 
 def run(*argv: str | Path) -> tuple[int, str, str]:
@@ -137,12 +138,13 @@ def test_a_column_moved_inside_a_table_says_where_it_belongs(sample_xlsx: Path) 
 
 
 def test_a_renamed_header_is_named(sample_xlsx: Path) -> None:
-    _edit_with_openpyxl(sample_xlsx, lambda workbook: setattr(workbook["B2B"].cell(4, 9), "value", "Taxable"))
+    column = BY_KEY["b2b"].index("txval") + 1
+    _edit_with_openpyxl(sample_xlsx, lambda workbook: setattr(workbook["B2B"].cell(4, column), "value", "Taxable"))
     code, _, err = run("-q", "validate", sample_xlsx)
     assert code == 2
     assert refused(err, "unexpected-header").startswith(
-        "sample.xlsx: sheet B2B, column I should have the header 'Taxable Value', found 'Taxable': type "
-        "'Taxable Value' back")
+        f"sample.xlsx: sheet B2B, column {layout.column_letter(column)} should have the header 'Taxable Value', "
+        "found 'Taxable': type 'Taxable Value' back")
 
 
 @pytest.mark.parametrize("new_name", ["B2B CN", "b2b-cn (2)", "B2BCN"])
