@@ -115,4 +115,8 @@ def test_the_demo_prints_the_itc_change_it_made(tmp_path: Path) -> None:
     book = tmp_path / "demo" / "sample_download.xlsm"
     assert (f"6. ITC after your actions: 28,337.90 (change from this upload: -9,900.00); "
             f"'ims-xl summary {book}' shows it by tax head") in out.splitlines()
-    assert summary_json(book)["itc"]["change"]["igst"] == "-9900.00"
+    # Step 7 refreshed from the next day's download, where the portal shows the decisions: nothing
+    # changes from that download any more, and the one decision reset is listed.
+    after = summary_json(book)
+    assert after["itc"]["change"]["igst"] == "0.00"
+    assert after["refresh"]["reset"] == {"count": 1, "rows": {"B2B": [6]}}
