@@ -163,7 +163,8 @@ def test_every_command_leaves_the_same_cells_through_the_file_excel_and_lite_por
                                                                   newer_file.name, now=NOW))
     assert {o.message for o in outcomes.values()} == {
         "Refreshed: 10 unchanged, 1 changed by a supplier, 1 new, 2 removed from the portal (kept on "
-        "'Removed from Portal')"}
+        "'Removed from Portal'). 1 of your decisions was reset because the supplier changed the document: "
+        "B2B row 7 — decide again."}
     ports.assert_same_cells("refresh")
     b2b_sheet = BY_SHEET["B2B"]
     for kind in KINDS:
