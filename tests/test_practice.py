@@ -10,6 +10,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
 from ims_xl.cli import main
 from ims_xl.core import jsonio
@@ -347,4 +348,5 @@ def test_the_dashboard_names_each_client_and_period_and_highlights_what_needs_at
     sheet = openpyxl.load_workbook(tmp_path / "Practice.xlsx")["Clients"]
     cut_row = next(cell.row for cell in sheet["E"] if cell.value == "cut.json")
     highlighted = {str(rule_range.sqref) for rule_range in sheet.conditional_formatting}
-    assert highlighted == {f"A{cut_row}:O{cut_row}"}  # acme has no errors: not highlighted
+    last = get_column_letter(len(DASHBOARD_HEADERS))  # the whole row, to the last column
+    assert highlighted == {f"A{cut_row}:{last}{cut_row}"}  # acme has no errors: not highlighted

@@ -60,8 +60,16 @@ def book_layout(path: Path) -> int | None:
     Raises InputError for a sheet whose extent the dense reader cannot take (as the reader would)."""
     with Package(path) as package:
         for sheet, part in package.sheet_parts.items():
-            check_extent(package, sheet, part, path.name)
+            if sheet == HOME:
+                check_extent(package, sheet, part, path.name)
     book = CalamineWorkbook.from_path(str(path))
+    if _recorded_layout(book) == LAYOUT_VERSION:
+        # The usual case, settled from Home alone: the section sheets (which may hold a million rows)
+        # are neither scanned nor loaded twice; the reader checks their headers anyway.
+        return LAYOUT_VERSION
+    with Package(path) as package:
+        for sheet, part in package.sheet_parts.items():
+            check_extent(package, sheet, part, path.name)
     found = []
     for section in SECTIONS:
         if section.sheet not in book.sheet_names:
@@ -73,6 +81,19 @@ def book_layout(path: Path) -> int | None:
             return None
         found.append(version)
     return min(found)
+
+
+def _recorded_layout(book: CalamineWorkbook) -> int | None:
+    """The layout number a book records on Home (books before layout 2 record none)."""
+    if HOME not in book.sheet_names:
+        return None
+    cell = HOME_FIELD["layout"].cell
+    rows = book.get_sheet_by_name(HOME).to_python(skip_empty_area=False, nrows=cell.row)
+    try:
+        value = rows[cell.row - 1][cell.column - 1]
+        return int(value) if isinstance(value, int | float | str) and value != "" else None
+    except (IndexError, TypeError, ValueError):
+        return None
 
 
 def upgrade_if_older(path: Path, *, keep_backup: bool = True, now: datetime | None = None) -> int | None:
