@@ -56,8 +56,6 @@ from .summary import summary_rows
 Row = Sequence[Any]
 Block = tuple[Cell, list[list[Any]]]  # top-left cell and the rows of values from there
 
-# Visible cells compared with the portal's values (a user typing over them is warned about).
-_PORTAL_VALUE_FIELDS = ("val", "pos", "txval", "iamt", "camt", "samt", "cess")
 
 
 # --- section rows --------------------------------------------------------------------------------
@@ -295,6 +293,8 @@ def _money_or_none(value: Any) -> Decimal | None:
 
 
 _POSITIONS = {section.key: {column.field: i for i, column in enumerate(section.columns)} for section in SECTIONS}
+_COMPARED_FIELDS = {section.key: tuple(column.field for column in section.columns if column.compared)
+                    for section in SECTIONS}
 
 
 def _key_text(value: Any) -> str:
@@ -354,7 +354,7 @@ def edited_values(section: Section, entry: Entry, values: list[Any]) -> list[tup
     at = _POSITIONS[section.key]
     model = entry.record.model
     edited: list[tuple[str, Any]] = []
-    for field in _PORTAL_VALUE_FIELDS:
+    for field in _COMPARED_FIELDS[section.key]:
         shown, portal = values[at[field]], getattr(model, field, None)
         if shown is None or portal is None:
             continue

@@ -129,7 +129,7 @@ NOT_IN_IMS_TABLE = Table(NOT_IN_IMS, "Register entries with no IMS record: the s
                              Column("samt", "SGST", Kind.MONEY, 15, signed=True),
                              Column("cess", "Cess", Kind.MONEY, 15, signed=True),
                              Column("register_row", "Register Row", Kind.COUNT, 12),
-                             Column("follow_up", "Follow-up", Kind.TEXT, 40),
+                             Column("follow_up", "Follow-up", Kind.TEXT, 40, wrapped=True),
                              Column("row_kind", "Kind of Row", Kind.TEXT, 22),
                          ))
 # "Kind of Row" on Not in IMS: the register's own copy of a document IMS lacks, or a second copy of it.
@@ -157,7 +157,7 @@ REMOVED_TABLE = Table(REMOVED, "Records gone from the newer download, kept with 
 CHANGE_LOG_TABLE = Table(CHANGE_LOG, "Every operation on this workbook", AUX_HEADER_ROW, (
     Column("when", "When", Kind.TEXT, 20),
     Column("action", "Action", Kind.TEXT, 12),
-    Column("details", "What changed", Kind.TEXT, 80),
+    Column("details", "What changed", Kind.TEXT, 80, wrapped=True),
     Column("file", "File", Kind.TEXT, 30),
     Column("sha256", "SHA-256", Kind.TEXT, 20),
 ))

@@ -28,7 +28,9 @@ class Column:
     width: float = 14
     editable: bool = False
     hidden: bool = False
-    wrapped: bool = False  # long text: shown on several lines (tables the table writer writes)
+    wrapped: bool = False  # long text: shown on several lines
+    highlighted: bool = False  # coloured when a finding names this column (layout.finding_tag)
+    compared: bool = False  # a portal value checked against the hidden record: typing over it is warned about
     signed: bool = False  # money that can be negative (the register's Cr amounts): layout.SIGNED_MONEY_FORMAT
 
 
@@ -124,45 +126,46 @@ def _build_columns(section: Section) -> tuple[Column, ...]:
     columns: list[Column] = []
     if section.is_amendment:
         columns += [
-            Column("original_number", f"Original {noun} Number", Kind.TEXT, 18),
+            Column("original_number", f"Original {noun} Number", Kind.TEXT, 18, highlighted=True),
             Column("original_date", f"Original {noun} Date", Kind.DATE, 12),
         ]
     columns += [
-        Column("stin", "GSTIN of Supplier", Kind.TEXT, 17),
+        Column("stin", "GSTIN of Supplier", Kind.TEXT, 17, highlighted=True),
         Column("tradenm", "Trade/Legal Name", Kind.TEXT, 28),
-        Column("number", f"{noun} Number", Kind.TEXT, 18),
+        Column("number", f"{noun} Number", Kind.TEXT, 18, highlighted=True),
     ]
     if section.has_supply_type:
         columns.append(Column("inv_typ", "Supply Type", Kind.TEXT, 8))
     columns += [
-        Column("date", f"{noun} Date", Kind.DATE, 12),
-        Column("val", f"{noun} Value", Kind.MONEY, 17),  # widths fit crores: 99,99,99,999.99
-        Column("status", "Status", Kind.LABEL, 12, editable=True),
+        Column("date", f"{noun} Date", Kind.DATE, 12, highlighted=True),
+        # Money widths fit crores: 99,99,99,999.99.
+        Column("val", f"{noun} Value", Kind.MONEY, 17, highlighted=True, compared=True),
+        Column("status", "Status", Kind.LABEL, 12, editable=True, highlighted=True),
         # What the user reads to decide, beside Status (layout 2); the portal's columns keep their order.
         Column("suggested_action", "Suggested Action", Kind.LABEL, 12),
         Column("match_status", "Match Status", Kind.LABEL, 14),  # one of layout.RECON_RESULTS
-        Column("pos", "Place of Supply", Kind.TEXT, 8),
-        Column("txval", "Taxable Value", Kind.MONEY, 17),
-        Column("iamt", "IGST", Kind.MONEY, 15),
-        Column("camt", "CGST", Kind.MONEY, 15),
-        Column("samt", "SGST", Kind.MONEY, 15),
-        Column("cess", "Cess", Kind.MONEY, 15),
+        Column("pos", "Place of Supply", Kind.TEXT, 8, compared=True),
+        Column("txval", "Taxable Value", Kind.MONEY, 17, highlighted=True, compared=True),
+        Column("iamt", "IGST", Kind.MONEY, 15, highlighted=True, compared=True),
+        Column("camt", "CGST", Kind.MONEY, 15, highlighted=True, compared=True),
+        Column("samt", "SGST", Kind.MONEY, 15, highlighted=True, compared=True),
+        Column("cess", "Cess", Kind.MONEY, 15, highlighted=True, compared=True),
     ]
     if section.takes_itc_declaration:
         columns += [
-            Column("itc", "ITC to be reduced", Kind.LABEL, 10, editable=True),
-            Column("decl_igst", "Declared IGST", Kind.MONEY, 15, editable=True),
-            Column("decl_cgst", "Declared CGST", Kind.MONEY, 15, editable=True),
-            Column("decl_sgst", "Declared SGST", Kind.MONEY, 15, editable=True),
-            Column("decl_cess", "Declared Cess", Kind.MONEY, 15, editable=True),
+            Column("itc", "ITC to be reduced", Kind.LABEL, 10, editable=True, highlighted=True),
+            Column("decl_igst", "Declared IGST", Kind.MONEY, 15, editable=True, highlighted=True),
+            Column("decl_cgst", "Declared CGST", Kind.MONEY, 15, editable=True, highlighted=True),
+            Column("decl_sgst", "Declared SGST", Kind.MONEY, 15, editable=True, highlighted=True),
+            Column("decl_cess", "Declared Cess", Kind.MONEY, 15, editable=True, highlighted=True),
         ]
     columns += [
-        Column("remarks", "Remarks", Kind.TEXT, 30, editable=True),
+        Column("remarks", "Remarks", Kind.TEXT, 30, editable=True, highlighted=True),
         Column("srcform", "Source", Kind.TEXT, 8),
         Column("rtnprd", "Source Return Period", Kind.TEXT, 10),
         Column("srcfilstatus", "Source Filing Status", Kind.TEXT, 10),
-        Column("sheet_errors", "Sheet Validation Errors", Kind.TEXT, 50),
-        Column("portal_errors", "GST Portal Validation Errors", Kind.TEXT, 40),
+        Column("sheet_errors", "Sheet Validation Errors", Kind.TEXT, 50, wrapped=True),
+        Column("portal_errors", "GST Portal Validation Errors", Kind.TEXT, 40, wrapped=True),
         Column("previous_status", "Previous Status", Kind.LABEL, 12),
         Column("pending_blocked", "Pending Blocked", Kind.LABEL, 8),
         Column("remarks_blocked", "Remarks Blocked", Kind.LABEL, 8),
@@ -171,8 +174,8 @@ def _build_columns(section: Section) -> tuple[Column, ...]:
         columns.append(Column("itc_blocked", "ITC Declaration Blocked", Kind.LABEL, 8))
     columns += [
         Column("books_tax", "Books Tax", Kind.MONEY, 15, signed=True),  # the purchase register's tax for the document
-        Column("match_result", "Match Result", Kind.TEXT, 40),
-        Column("refresh_note", "Refresh Notes", Kind.TEXT, 40),
+        Column("match_result", "Match Result", Kind.TEXT, 40, wrapped=True),
+        Column("refresh_note", "Refresh Notes", Kind.TEXT, 40, wrapped=True),
         # The record exactly as downloaded, so the upload never depends on what Excel did to the
         # visible cells (rounding, dates, numbers turned to text or back).
         Column("record", "Portal Record", Kind.TEXT, 10, hidden=True),

@@ -53,10 +53,6 @@ _BLUE = {"bg_color": "#DDEBF7"}
 _GREY = {"bg_color": "#D9D9D9", "font_color": "#595959"}  # an input the portal does not allow for the row
 _PURPLE = {"bg_color": "#E4DFEC", "font_color": "#5B2C6F", "bold": True}  # a decision to take again
 _INPUT_FILL = "#FFF9E5"
-# Columns whose cells are highlighted when a finding names them (``layout.finding_tag``).
-_HIGHLIGHTED_FIELDS = ("stin", "number", "original_number", "date", "val", "txval", "iamt", "camt", "samt", "cess",
-                       "status", "itc", "decl_igst", "decl_cgst", "decl_sgst", "decl_cess", "remarks")
-_WRAPPED_FIELDS = ("sheet_errors", "portal_errors", "match_result", "refresh_note", "follow_up", "details")
 _NUMBER_FORMATS = {Kind.TEXT: "@", Kind.MONEY: layout.MONEY_FORMAT, Kind.DATE: "dd-mm-yyyy", Kind.LABEL: "@",
                    Kind.COUNT: "#,##0"}
 
@@ -150,7 +146,7 @@ class _Styles:
         self._cells: dict[tuple[Kind, bool, bool, bool], Format] = {}
 
     def cell(self, column: Column) -> Format:
-        wrap = column.field in _WRAPPED_FIELDS
+        wrap = column.wrapped
         key = (column.kind, column.editable, wrap, column.signed)
         if key not in self._cells:
             number_format = layout.SIGNED_MONEY_FORMAT if column.signed else _NUMBER_FORMATS[column.kind]
@@ -356,12 +352,10 @@ def _section_rules(sheet: Worksheet, section: Section, styles: _Styles) -> None:
         sheet.conditional_format(first, column, last, column, {
             "type": "formula", "criteria": formula, "format": style, "stop_if_true": True})
 
-    for field_name in _HIGHLIGHTED_FIELDS:
-        try:
-            c = section.index(field_name)
-        except KeyError:
+    for c, column in enumerate(section.columns):
+        if not column.highlighted:
             continue
-        header = section.columns[c].header
+        header = column.header
         rule(c, f'=ISNUMBER(SEARCH("{layout.finding_tag(True, header)}",${errors}{anchor}))', styles.red)
         rule(c, f'=ISNUMBER(SEARCH("{layout.finding_tag(False, header)}",${errors}{anchor}))', styles.yellow)
     rule(status, f'=${portal}{anchor}<>""', styles.orange)
