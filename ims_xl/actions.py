@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 from .core import codec, render
 from .core.book import BookState, Home, LogEntry, entry_from_record
 from .core.errorfile import apply_error_file
-from .core.problems import InputError, Problem, Report
+from .core.problems import InputError, Problem, Report, Severity
 from .core.records import PortalFile
 from .core.rules import validate
 from .core.sections import SECTIONS
@@ -135,9 +135,18 @@ def validate_book(port: WorkbookPort, *, now: datetime | None = None) -> Outcome
     return Outcome(message, ok=not report.errors, details=_details(report, report.problems), report=report)
 
 
+_HINTS_LISTED = 3
+
+
 def _details(report: Report, problems: list[Problem]) -> list[str]:
     """The command's lines under its message: each finding, then one line on odd portal data."""
-    lines = [render.console_text(problem) for problem in problems]
+    findings = [problem for problem in problems if problem.severity is not Severity.HINT]
+    hints = [problem for problem in problems if problem.severity is Severity.HINT]
+    lines = [render.console_text(problem) for problem in findings + hints[:_HINTS_LISTED]]
+    if len(hints) > _HINTS_LISTED:  # advice, not findings: a few as examples, the rest counted in one line
+        more = len(hints) - _HINTS_LISTED
+        lines.append(f"hint: {more:,} more {'row has' if more == 1 else 'rows have'} advice like this "
+                     "(not counted as warnings): see 'Sheet Validation Errors'")
     oddities = render.portal_oddities_line(report)
     return [*lines, oddities] if oddities else lines
 

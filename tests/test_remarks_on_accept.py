@@ -96,3 +96,19 @@ def test_the_hint_is_on_the_row_but_counts_as_no_warning_and_the_upload_is_writt
     invdata = json.loads((tmp_path / "upload.json").read_text(), parse_float=Decimal)["invdata"]
     assert invdata["b2b"][0]["action"] == "A" and invdata["b2b"][0]["remarks"] == "Matched with the register"
     assert invdata["b2bcn"][0]["itcRedReq"] == "N" and "remarks" not in invdata["b2bcn"][0]
+
+
+def test_many_hints_are_a_few_examples_and_one_line_in_the_output() -> None:
+    from ims_xl.actions import _details
+    from ims_xl.core.catalogue import problem
+    from ims_xl.core.problems import Report
+
+    hints = [problem(ADVICE, sheet="B2B-CN", row=row, column="Remarks", why="'ITC to be reduced' is No")
+             for row in range(5, 305)]
+    error = problem("missing-status", sheet="B2B", row=7, column="Status")
+    lines = _details(Report(problems=[*hints, error]), [*hints, error])
+    assert lines[0].startswith("error: B2B, row 7, Status:")  # findings first, every one of them
+    assert [line.split(":")[0] for line in lines[1:4]] == ["hint"] * 3
+    assert lines[4] == ("hint: 297 more rows have advice like this (not counted as warnings): "
+                        "see 'Sheet Validation Errors'")
+    assert len(lines) == 5
