@@ -17,13 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from .core import codec, render
-from .core.book import BookState, Home, LogEntry, entry_from_record
+from .core.book import BookState, Home, LogEntry, entry_from_record, full_word
 from .core.errorfile import apply_error_file
+from .core.refresh import rows_by_sheet
 from .core.problems import InputError, Problem, Report, Severity
 from .core.records import PortalFile
 from .core.rules import validate
 from .core.sections import SECTIONS
 from .core.upload import build_upload, upload_recipient, upload_violations
+from .core.writeplan import SPELL_OUT
 from .files.atomic import replacing
 from .files.portal import upload_bytes
 
@@ -123,6 +125,11 @@ def _period_of(download: PortalFile) -> str | None:
 # --- Validate -------------------------------------------------------------------------------
 
 
+# What Validate and Generate write on the section sheets: the findings, and statuses typed short
+# ("a", "accepted") as the dropdown's word where the cell holds no formula.
+_FINDINGS = frozenset({"sheet_errors", SPELL_OUT})
+
+
 def validate_book(port: WorkbookPort, *, now: datetime | None = None) -> Outcome:
     """Clear filters, check every row, write each row's findings, update the summary."""
     moment = now or datetime.now()
@@ -131,8 +138,24 @@ def validate_book(port: WorkbookPort, *, now: datetime | None = None) -> Outcome
     report = _validate_state(state)
     message = report.summary() + _missing_note(state)
     _log(state, moment, "Validate", message)
-    port.save(state, report, frozenset({"sheet_errors"}))
-    return Outcome(message, ok=not report.errors, details=_details(report, report.problems), report=report)
+    port.save(state, report, _FINDINGS)
+    details = _details(report, report.problems) + _spelled_note(state)
+    return Outcome(message, ok=not report.errors, details=details, report=report)
+
+
+_ROWS_NAMED = 20
+
+
+def _spelled_note(state: BookState) -> list[str]:
+    """The line saying which typed-short statuses Validate wrote back as full words."""
+    typed = [entry for entry in state.all_entries()
+             if full_word("status", entry.status) is not None or full_word("itc", entry.itc) is not None]
+    if not typed:
+        return []
+    more = len(typed) - _ROWS_NAMED
+    rest = f" and {more:,} more" if more > 0 else ""
+    return [f"Status or 'ITC to be reduced' typed short, written as the full word (a cell with a formula keeps "
+            f"it): {rows_by_sheet(typed[:_ROWS_NAMED])}{rest}"]
 
 
 _HINTS_LISTED = 3
@@ -191,7 +214,7 @@ def generate_upload(port: WorkbookPort, choose_target: Callable[[BookState, date
                    f"{'error' if len(report.errors) == 1 else 'errors'} to fix first ({report.summary()})"
                    + _missing_note(state))
         _log(state, moment, "Generate", message)
-        port.save(state, report, frozenset({"sheet_errors"}))
+        port.save(state, report, _FINDINGS)
         return Outcome(message, ok=False, details=_details(report, report.problems), report=report)
     recipient = upload_recipient(state.home)
     assert recipient  # validation guarantees a valid recipient GSTIN on Home, and that it is the download's
@@ -221,7 +244,7 @@ def generate_upload(port: WorkbookPort, choose_target: Callable[[BookState, date
     try:
         with replacing(target) as staged:
             staged.write_bytes(payload)
-            port.save(state, report, frozenset({"sheet_errors"}))
+            port.save(state, report, _FINDINGS)
     except InputError as error:
         error.add_clause("no upload file was written")
         raise

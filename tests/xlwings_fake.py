@@ -239,6 +239,12 @@ class FakeSheet:
         """What a user typing into a cell does (not a call from Python)."""
         self._store(row, column, value)
 
+    def type_formula(self, row: int, column: int, formula: str, *, shows: Any) -> None:
+        """A user's formula in a cell, and the value Excel calculated for it."""
+        self.formulas[(row, column)] = formula
+        self.cells[(row, column)] = shows
+        self.high_water = max(self.high_water, row)
+
     # --- what Excel does with a value ------------------------------------------------------
 
     def _store(self, row: int, column: int, value: Any) -> None:
@@ -312,6 +318,22 @@ class FakeRange:
         if ndim not in (None, 1, 2):
             raise ValueError("ndim must be 1 or 2")
         return FakeRange(self.sheet, self.top, self.left, self.bottom, self.right, ndim)
+
+    @property
+    def formula(self) -> Any:
+        """As Excel gives it: a formula's text, a constant's value as text, "" for an empty cell; a
+        tuple of row tuples for more than one cell."""
+        self.sheet.book.calls.append(("read formulas", self.sheet.name, self.address))
+
+        def text(row: int, column: int) -> str:
+            if (row, column) in self.sheet.formulas:
+                return self.sheet.formulas[(row, column)]
+            value = self.sheet.cells.get((row, column))
+            return "" if value is None else str(value)
+
+        grid = tuple(tuple(text(r, c) for c in range(self.left, self.right + 1))
+                     for r in range(self.top, self.bottom + 1))
+        return grid[0][0] if self.shape == (1, 1) else grid
 
     @property
     def value(self) -> Any:

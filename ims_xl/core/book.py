@@ -228,6 +228,23 @@ def parse_itc(value: Any) -> str | None:
     return code
 
 
+def full_word(field: str, value: Any) -> str | None:
+    """The dropdown's word for a Status or ITC answer typed another way ("a", " accepted" -> "Accept",
+    "y" -> "Yes"), for Validate to write back; None when the cell already shows it or is not understood."""
+    if not isinstance(value, str) or value in _FULL_WORDS:
+        return None
+    try:
+        code = parse_action(value) if field == "status" else parse_itc(value)
+    except ValueError:
+        return None
+    if code is None:
+        return None
+    return ACTION_LABELS[code] if field == "status" else ITC_LABELS[code]
+
+
+_FULL_WORDS = frozenset(ACTION_LABELS.values()) | frozenset(ITC_LABELS.values())
+
+
 def remarks_text(value: Any) -> str | None:
     """Remarks as compared and sent: line breaks as LF (the portal may send CR LF, a sheet gives back
     LF), ends trimmed; blank -> None. A freshly opened book then has no change, whatever the portal sent."""

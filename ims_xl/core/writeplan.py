@@ -20,6 +20,10 @@ The rules, in one place:
   from the top.
 - "Clear filters" means: filter criteria removed (the sheet's autofilter and its tables'), every
   hidden row of the section sheet shown. Validate and Generate ask for it, so no finding is hidden.
+- A Status or ITC answer typed another way ("a", "accepted", "y") is written back as the dropdown's
+  word when the command asks for it (``SPELL_OUT`` among its fields: Validate and Generate), and
+  only in a cell without a formula: ``SectionPlan.spelled`` is carried out by the ports, which
+  alone can see the formula.
 - Home's fields and tables, the auxiliary tables (rewritten when their rows changed) and the
   change log (appended to) are written on every save.
 
@@ -34,13 +38,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import codec
-from .book import BookState, Entry, as_loaded
+from .book import BookState, Entry, as_loaded, full_word
 from .layout import CHANGE_LOG_TABLE, NOT_IN_IMS_TABLE, REMOVED_TABLE, Table
 from .sections import FIRST_DATA_ROW, HEADER_ROW, SECTIONS, Section
 
 # Columns the tool writes its findings and results into (neither typed by the user nor the portal's).
 TOOL_FIELDS = frozenset({"sheet_errors", "portal_errors", "suggested_action", "match_status", "books_tax",
                          "match_result", "refresh_note"})
+# Among a command's fields: write typed-short statuses and ITC answers back as full words.
+SPELL_OUT = "spell_out"
+_SPELLED_FIELDS = ("status", "itc")
 _AUX_TABLES = {NOT_IN_IMS_TABLE.sheet: NOT_IN_IMS_TABLE, REMOVED_TABLE.sheet: REMOVED_TABLE}
 
 _RECORD, _PORTAL, _VALUE = 0, 1, 2  # how a column's change is found: record identity, record values, value
@@ -99,6 +106,8 @@ class SectionPlan:
     added: list[Entry]  # entries written whole from ``first_added`` down (encoded as written)
     kept: dict[int, Entry]  # row -> the entry that stays on it
     clear_filters: bool
+    # {row: {column: full word}}: cells to write only when they hold a typed value, not a formula
+    spelled: dict[int, dict[int, str]] = field(default_factory=dict)
 
     @property
     def width(self) -> int:
@@ -195,7 +204,23 @@ def _plan_section(section: Section, entries: list[Entry], loaded: Loaded, fields
         changed = columns.changes(entry, columns.every if entry.write_inputs else candidates)
         if changed:
             cells[row] = changed
-    return SectionPlan(section, cells, blanked, first_added, added, kept, clear_filters)
+    spelled = _spelled(kept, cells, columns) if fields is not None and SPELL_OUT in fields else {}
+    return SectionPlan(section, cells, blanked, first_added, added, kept, clear_filters, spelled)
+
+
+def _spelled(kept: dict[int, Entry], cells: dict[int, dict[int, Any]], columns: _Columns) -> dict[int, dict[int, str]]:
+    """The Status and ITC cells of kept rows typed another way than the dropdown's word."""
+    spelled: dict[int, dict[int, str]] = {}
+    for name in _SPELLED_FIELDS:
+        if name not in columns.fields:
+            continue
+        column = columns.fields.index(name) + 1
+        get = columns.getters[column - 1]
+        for row, entry in kept.items():
+            word = full_word(name, get(entry))
+            if word is not None and column not in cells.get(row, ()):
+                spelled.setdefault(row, {})[column] = word
+    return spelled
 
 
 class _Columns:

@@ -83,6 +83,14 @@ class RangePort:
         """Write a block of (already converted) values with its top-left cell at (top, left)."""
         sheet.range((top, left), (top + len(rows) - 1, left + len(rows[0]) - 1)).value = rows
 
+    def _formula_flags(self, sheet: Any, column: int, top: int, bottom: int) -> list[bool] | None:
+        """Which cells of a column, ``top`` to ``bottom``, hold a formula (one read); None: this
+        engine cannot tell, so nothing is written over them."""
+        found = sheet.range((top, column), (bottom, column)).formula
+        formulas = [found] if isinstance(found, str) else [row[0] if isinstance(row, list | tuple) else row
+                                                           for row in found]
+        return [isinstance(formula, str) and formula.startswith("=") for formula in formulas]
+
     @contextmanager
     def _editing(self, sheet: Any) -> Iterator[None]:
         """Around writes to a sheet (the Excel port lifts and restores protection)."""
@@ -151,7 +159,7 @@ class RangePort:
         plan.done()
 
     def _write_section(self, plan: writeplan.SectionPlan) -> None:
-        if not (plan.cells or plan.blanked or plan.added):
+        if not (plan.cells or plan.blanked or plan.added or plan.spelled):
             return
         sheet = self.book.sheets[plan.section.sheet]
         with self._editing(sheet):
@@ -162,6 +170,22 @@ class RangePort:
             if plan.added:
                 self._write(sheet, plan.first_added, 1,
                             [[to_excel(value) for value in values] for _, values in plan.added_rows()])
+            self._write_spelled(sheet, plan.spelled)
+
+    def _write_spelled(self, sheet: Any, spelled: dict[int, dict[int, str]]) -> None:
+        """Statuses typed short, written as full words where the cell holds no formula: one read of
+        the column's formulas, then a write per run of rows."""
+        by_column: dict[int, list[int]] = {}
+        for row in sorted(spelled):
+            for column in spelled[row]:
+                by_column.setdefault(column, []).append(row)
+        for column, rows in by_column.items():
+            flags = self._formula_flags(sheet, column, rows[0], rows[-1])
+            if flags is None:
+                continue
+            typed = [row for row in rows if not flags[row - rows[0]]]
+            for first, stop in _runs(typed):
+                self._write(sheet, first, column, [[to_excel(spelled[row][column])] for row in range(first, stop)])
 
     def _write_blocks(self, sheet_name: str, blocks: list[codec.Block]) -> None:
         sheet = self.book.sheets[sheet_name]

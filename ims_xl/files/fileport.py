@@ -38,7 +38,7 @@ from .bookfile import MacroSetup, write_book
 from .locks import Fingerprint, refuse_if_changed
 from .memory import WorkbookNeeds
 from .package import Package, check_extent, rewrite_package
-from .sheetxml import SheetEdit
+from .sheetxml import SheetEdit, UnlessFormula
 from .upgrade import upgrade_if_older, upgraded_copy
 
 
@@ -215,6 +215,8 @@ class FilePort:
 
 def _section_edit(plan: writeplan.SectionPlan) -> SheetEdit:
     edit = SheetEdit(cells=dict(plan.cells), clear_filter=plan.clear_filters)  # the plan's own stays as planned
+    for row, words in plan.spelled.items():
+        edit.cells[row] = {**edit.cells.get(row, {}), **{column: UnlessFormula(word) for column, word in words.items()}}
     blank = [None] * plan.width
     for row in plan.blanked:
         edit.set_row(row, 1, blank)

@@ -76,6 +76,13 @@ class SheetEdit:
         return bool(self.cells) or self.clear_filter or self.appended_extent[0] > 0
 
 
+class UnlessFormula(str):
+    """Text for a cell only if it holds a typed value: a cell with a formula keeps it (Validate
+    writes "a" back as "Accept", but not over the user's lookup that shows "a")."""
+
+    __slots__ = ()
+
+
 class SheetXmlNotSupported(ValueError):
     """Valid sheet XML this patcher does not write (the reason is the message)."""
 
@@ -231,6 +238,8 @@ def _patch_row(content: bytes, row: int, values: dict[int, Value], context: _Con
             end = tag_end + 1 if content[tag_end - 1] == 0x2F else content.index(b"</c>", tag_end) + 4  # "/"
             style = _CELL_STYLE.search(content, start, tag_end)
             if content.find(b"<f", tag_end, end) >= 0:
+                if isinstance(value, UnlessFormula):
+                    continue
                 _formula_replaced(content[start:end], row, column, context)
             new = _cell(row, column, value, int(style.group(1)) if style else None, context.date1904)
             content = content[:start] + new + content[end:]
@@ -270,7 +279,10 @@ def _patch_row_slowly(content: bytes, row: int, values: dict[int, Value], contex
         while remaining and next(iter(remaining)) < column:
             new_column = next(iter(remaining))
             out.append(_cell(row, new_column, remaining.pop(new_column), styles.get(new_column), date1904))
-        if column in remaining:
+        if column in remaining and isinstance(remaining[column], UnlessFormula) and b"<f" in cell:
+            remaining.pop(column)
+            out.append(cell)
+        elif column in remaining:
             start_tag = cell[:cell.index(b">") + 1]
             style = _CELL_STYLE.search(start_tag)
             if b"<f" in cell:

@@ -54,6 +54,11 @@ class LitePort(RangePort):
             values.pop()
         return values
 
+    def _formula_flags(self, sheet: Any, column: int, top: int, bottom: int) -> list[bool] | None:
+        """Lite reads formulas only asynchronously, which its scripts are not: a status typed short
+        stays as typed (it is read all the same)."""
+        return None
+
     def _write(self, sheet: Any, top: int, left: int, rows: list[list[Any]]) -> None:
         """Write in blocks of rows under the write limit."""
         for offset, block in _blocks(rows, self.write_limit):
