@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Protocol
 from .core import codec, render
 from .core.book import BookState, Home, LogEntry, entry_from_record, full_word
 from .core.errorfile import apply_error_file
-from .core.refresh import rows_by_sheet
+from .core.layout import LAST_ACTION_CHARACTERS
 from .core.problems import InputError, Problem, Report, Severity
 from .core.records import PortalFile
+from .core.refresh import rows_by_sheet
 from .core.rules import validate
 from .core.sections import SECTIONS
 from .core.upload import build_upload, upload_recipient, upload_violations
@@ -71,7 +72,20 @@ def _now_text(now: datetime) -> str:
 
 def _log(state: BookState, now: datetime, action: str, details: str, file: str = "", sha256: str = "") -> None:
     state.log.append(LogEntry(_now_text(now), action, details, file, sha256))
-    state.home.last_action = f"{_now_text(now)} {action}: {details}"
+    state.home.last_action = last_action_text(f"{_now_text(now)} {action}: {details}")
+
+
+_SEE_LOG = " … (all of it: Change Log)"
+
+
+def last_action_text(text: str) -> str:
+    """Home's "Last action": what its three lines show, cut after a word with a pointer to the
+    Change Log, which keeps the whole message."""
+    if len(text) <= LAST_ACTION_CHARACTERS:
+        return text
+    room = LAST_ACTION_CHARACTERS - len(_SEE_LOG)
+    cut = text.rfind(" ", 0, room + 1)
+    return text[:cut if cut > room // 2 else room].rstrip(" ,;:.") + _SEE_LOG
 
 
 # --- Open -----------------------------------------------------------------------------------

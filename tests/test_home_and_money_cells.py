@@ -12,6 +12,7 @@ import json
 import re
 import subprocess
 import zipfile
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -144,3 +145,18 @@ def test_inputs_the_portal_blocks_are_greyed_before_validation(crore_book: Path)
     formulas = [rule.formula[0] for cf in sheet.conditional_formatting for rule in cf.rules
                 if str(cf.sqref).startswith(f"{errors}5:")]
     assert formulas == [f'ISNUMBER(SEARCH("ERROR",${errors}5))', f'ISNUMBER(SEARCH("WARNING",${errors}5))']
+
+
+def test_a_long_last_action_fits_its_three_lines_and_the_change_log_keeps_it_whole() -> None:
+    from ims_xl.actions import _log, last_action_text
+    from ims_xl.core.book import BookState, Home
+
+    message = "2026-12-04 10:15 Refresh: " + " ".join(f"B2B row {row} changed by the supplier;" for row in range(5, 40))
+    shown = last_action_text(message)
+    assert len(shown) <= layout.LAST_ACTION_CHARACTERS
+    assert shown.endswith("… (all of it: Change Log)") and shown.startswith("2026-12-04 10:15 Refresh: B2B row 5")
+    assert last_action_text("2026-12-04 10:15 Validate: no errors") == "2026-12-04 10:15 Validate: no errors"
+
+    state = BookState(home=Home())
+    _log(state, datetime(2026, 12, 4, 10, 15), "Refresh", message)
+    assert state.log[-1].details == message and state.home.last_action.endswith("(all of it: Change Log)")

@@ -199,6 +199,7 @@ HOME_FIELD = {home_field.field: home_field for home_field in HOME_FIELDS}
 # "Last action" wraps within C7:E7, left of the buttons: nothing covers it.
 LAST_ACTION_AREA = (HOME_FIELD["last_action"].cell, HOME_FIELD["last_action"].cell.right(2))
 LAST_ACTION_ROW_HEIGHT = 45  # points: three lines of text
+LAST_ACTION_CHARACTERS = 170  # what three lines of C7:E7 show; a longer message is shortened there
 
 # The layout of the tool's sheets (headers, columns, Home's cells), recorded on Home. A book of an
 # older layout is upgraded in place by the next command (files.upgrade); 1 is the layout of the
