@@ -160,3 +160,14 @@ def test_a_long_last_action_fits_its_three_lines_and_the_change_log_keeps_it_who
     state = BookState(home=Home())
     _log(state, datetime(2026, 12, 4, 10, 15), "Refresh", message)
     assert state.log[-1].details == message and state.home.last_action.endswith("(all of it: Change Log)")
+
+
+def test_every_home_label_and_instruction_line_shows_nothing_placed_over_another(crore_book: Path) -> None:
+    home = openpyxl.load_workbook(crore_book)[layout.HOME]
+    for home_field in layout.HOME_FIELDS:
+        assert home.cell(home_field.cell.row, home_field.cell.column - 1).value == home_field.label
+    top = layout.INSTRUCTIONS_TOP
+    assert [home.cell(top.row + i, top.column).value for i in range(len(layout.INSTRUCTIONS))] == list(
+        layout.INSTRUCTIONS)
+    merged = {str(area) for area in home.merged_cells.ranges}
+    assert {f"{first.a1}:{last.a1}" for first, (last, _) in layout.WRAPPED_AREAS.items()} <= merged

@@ -190,15 +190,20 @@ HOME_FIELDS = (
     HomeField("last_action", "Last action", Cell(7, 3)),
     # The GSTIN the download was for, recorded by open: the upload goes out under it, whatever is typed above.
     HomeField("download_gstin", "GSTIN of the download", Cell(8, 3)),
-    # What the last refresh found, counted from the rows' Refresh Notes (the marks below). Rows 9-11
-    # and 13-15 are the Lite edition's (lite/home.py).
-    HomeField("last_refresh", "Last refresh found", Cell(12, 3)),
+    # What the last refresh found, counted from the rows' Refresh Notes (the marks below). Row 3 is
+    # free in both editions: rows 9-15 hold the instructions, or the Lite edition's cells (lite/home.py).
+    HomeField("last_refresh", "Last refresh found", Cell(3, 3)),
     HomeField("layout", "Workbook layout", Cell(2, 3)),  # under the title: the tool's, not the user's
 )
 HOME_FIELD = {home_field.field: home_field for home_field in HOME_FIELDS}
 # "Last action" wraps within C7:E7, left of the buttons: nothing covers it.
 LAST_ACTION_AREA = (HOME_FIELD["last_action"].cell, HOME_FIELD["last_action"].cell.right(2))
 LAST_ACTION_ROW_HEIGHT = 45  # points: three lines of text
+# Home's long texts, each wrapped within its cell and the two right of it: {top-left: (bottom-right, row height)}.
+WRAPPED_AREAS = {
+    LAST_ACTION_AREA[0]: (LAST_ACTION_AREA[1], LAST_ACTION_ROW_HEIGHT),
+    HOME_FIELD["last_refresh"].cell: (HOME_FIELD["last_refresh"].cell.right(2), 30),  # two lines
+}
 LAST_ACTION_CHARACTERS = 170  # what three lines of C7:E7 show; a longer message is shortened there
 
 # The layout of the tool's sheets (headers, columns, Home's cells), recorded on Home. A book of an

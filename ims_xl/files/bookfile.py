@@ -185,10 +185,12 @@ def _write_home(book: xlsxwriter.Workbook, sheet: Worksheet, state: BookState, s
     """
     for first, last, width in layout.HOME_WIDTHS:
         sheet.set_column(first - 1, last - 1, width)
-    area_top, area_bottom = layout.LAST_ACTION_AREA
-    for area_row in range(area_top.row, area_bottom.row + 1):
-        sheet.set_row(area_row - 1, layout.LAST_ACTION_ROW_HEIGHT)
-    cells: dict[Cell, tuple[Any, Format | None]] = {layout.HOME_TITLE: ("IMS Offline Workbook (ims-xl)", styles.title)}
+    areas = layout.WRAPPED_AREAS
+    for area_top, (area_bottom, height) in sorted(areas.items(), key=lambda item: item[0].row):
+        for area_row in range(area_top.row, area_bottom.row + 1):
+            sheet.set_row(area_row - 1, height)
+    cells = _HomeCells()
+    cells[layout.HOME_TITLE] = ("IMS Offline Workbook (ims-xl)", styles.title)
     if extras is not None:
         for cell, (value, properties) in extras(book, sheet).items():
             cells[cell] = (value, book.add_format(properties) if properties else None)
@@ -197,11 +199,11 @@ def _write_home(book: xlsxwriter.Workbook, sheet: Worksheet, state: BookState, s
                                     styles.help)
     values = codec.home_field_values(state.home)
     for home_field in layout.HOME_FIELDS:
+        wrapped = home_field.cell in areas
         cells[Cell(home_field.cell.row, home_field.cell.column - 1)] = (
-            home_field.label, styles.label_top if home_field.cell == area_top else styles.label)
+            home_field.label, styles.label_top if wrapped else styles.label)
         style = styles.input if home_field.editable else styles.text
-        cells[home_field.cell] = (values[home_field.cell] or None, styles.wrapped_text if home_field.cell == area_top
-                                  else style)
+        cells[home_field.cell] = (values[home_field.cell] or None, styles.wrapped_text if wrapped else style)
         if home_field.name:
             book.define_name(home_field.name, f"='{layout.HOME}'!${layout.column_letter(home_field.cell.column)}$"
                              f"{home_field.cell.row}")
@@ -233,12 +235,12 @@ def _write_home(book: xlsxwriter.Workbook, sheet: Worksheet, state: BookState, s
         cells[layout.LEGEND_TOP.down(offset)] = (colour, styles.legend[name])
         cells[layout.LEGEND_TOP.down(offset).right()] = (meaning, None)
 
-    # The merged area goes last in its row: it writes its lower rows too (constant_memory: no going back).
-    for cell in sorted(cells, key=lambda c: (c.row, c == area_top, c.column)):
+    # A merged area goes last in its row: it writes its lower rows too (constant_memory: no going back).
+    for cell in sorted(cells, key=lambda c: (c.row, c in areas, c.column)):
         value, style = cells[cell]
         r, c = _rc(cell)
-        if cell == area_top:  # the last action wraps over its area
-            sheet.merge_range(r, c, *_rc(area_bottom), value or "", style)
+        if cell in areas:  # a long text wraps over its area
+            sheet.merge_range(r, c, *_rc(areas[cell][0]), value or "", style)
         elif value is None or value == "":
             if style is not None:
                 sheet.write_blank(r, c, None, style)
@@ -253,6 +255,16 @@ def _write_home(book: xlsxwriter.Workbook, sheet: Worksheet, state: BookState, s
     _print_setup(sheet)
     sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True,
                        "objects": False})
+
+
+class _HomeCells(dict[Cell, tuple[Any, "Format | None"]]):
+    """Home's cells as they are placed: two things placed on one cell (a field over an instruction
+    line) is a fault in the layout, refused when any book is built rather than shown to a user."""
+
+    def __setitem__(self, cell: Cell, value: tuple[Any, Format | None]) -> None:
+        if cell in self:
+            raise AssertionError(f"Home {cell.a1}: {self[cell][0]!r} and {value[0]!r} are both placed there")
+        super().__setitem__(cell, value)
 
 
 def _status_chart(book: xlsxwriter.Workbook, sheet: Worksheet) -> None:
