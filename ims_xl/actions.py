@@ -79,11 +79,14 @@ _SEE_LOG = " … (all of it: Change Log)"
 
 
 def last_action_text(text: str) -> str:
-    """Home's "Last action": what its three lines show, cut after a word with a pointer to the
-    Change Log, which keeps the whole message."""
+    """Home's "Last action": what its three lines show, cut after a sentence (or a word) with a
+    pointer to the Change Log, which keeps the whole message."""
     if len(text) <= LAST_ACTION_CHARACTERS:
         return text
     room = LAST_ACTION_CHARACTERS - len(_SEE_LOG)
+    sentence = text.rfind(". ", 0, room)
+    if sentence > room // 2:  # whole sentences when they fill most of the room
+        return text[:sentence + 1] + _SEE_LOG
     cut = text.rfind(" ", 0, room + 1)
     return text[:cut if cut > room // 2 else room].rstrip(" ,;:.") + _SEE_LOG
 

@@ -171,3 +171,14 @@ def test_every_home_label_and_instruction_line_shows_nothing_placed_over_another
         layout.INSTRUCTIONS)
     merged = {str(area) for area in home.merged_cells.ranges}
     assert {f"{first.a1}:{last.a1}" for first, (last, _) in layout.WRAPPED_AREAS.items()} <= merged
+
+
+def test_a_long_last_action_is_cut_after_a_whole_sentence_when_one_fills_most_of_it() -> None:
+    from ims_xl.actions import last_action_text
+
+    message = ("2026-12-04 21:44 Refresh: Refreshed: 11 unchanged, 1 changed by a supplier. Of the decisions "
+               "uploaded, 3 are confirmed by the portal. 1 of your decisions was reset because the supplier "
+               "changed the document: B2B row 6.")
+    assert last_action_text(message) == ("2026-12-04 21:44 Refresh: Refreshed: 11 unchanged, 1 changed by a "
+                                         "supplier. Of the decisions uploaded, 3 are confirmed by the portal. "
+                                         "… (all of it: Change Log)")
