@@ -49,10 +49,13 @@ class Entry:
         return self.record.section
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AsLoaded:
     """A row's record and values as read from its cells, before a command changed them: the
-    attributes the codec's getters read, so a column's loaded value is found as its new one is."""
+    attributes the codec's getters read, so a column's loaded value is found as its new one is.
+
+    Never changed once made (not frozen only because a frozen dataclass is made several times
+    slower, and every row of every read makes one)."""
 
     record: Record
     status: Any
@@ -180,6 +183,8 @@ _ACTION_WORDS = {
     "n": "N", "noaction": "N", "none": "N",
 }
 _ITC_WORDS = {"y": "Y", "yes": "Y", "n": "N", "no": "N"}
+_EXACT_ACTIONS = {label: code for code, label in ACTION_LABELS.items()} | {code: code for code in ACTION_LABELS}
+_EXACT_ITC = {label: code for code, label in ITC_LABELS.items()} | {code: code for code in ITC_LABELS}
 
 
 def _squash(value: Any) -> str:
@@ -195,6 +200,10 @@ def parse_action(value: Any) -> str | None:
 
     Raises ValueError for anything else.
     """
+    if type(value) is str:
+        code = _EXACT_ACTIONS.get(value)
+        if code is not None:  # the dropdown's own words: most rows, read on every command
+            return code
     if is_blank(value):
         return None
     if isinstance(value, str) and value.strip().upper() in EXCEL_ERROR_VALUES:
@@ -218,6 +227,10 @@ def _close_action(value: Any) -> str | None:
 
 def parse_itc(value: Any) -> str | None:
     """"Yes"/"No" (or Y/N) -> "Y"/"N"; blank -> None. Raises ValueError otherwise."""
+    if type(value) is str:
+        code = _EXACT_ITC.get(value)
+        if code is not None:
+            return code
     if is_blank(value):
         return None
     if isinstance(value, bool):
@@ -254,6 +267,10 @@ def remarks_text(value: Any) -> str | None:
 
 
 def text_or_none(value: Any) -> str | None:
+    if type(value) is str:
+        return value.strip() or None
+    if value is None:
+        return None
     if is_blank(value):
         return None
     if isinstance(value, float) and value.is_integer():

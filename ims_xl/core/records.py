@@ -46,6 +46,10 @@ Action = Literal["A", "R", "P", "N"]
 
 def _flag(value: Any) -> bool | None:
     """Portal flags arrive as "Y"/"N" strings or as JSON booleans."""
+    if value == "N":  # most flags, on every read of every row
+        return False
+    if value == "Y":
+        return True
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -308,11 +312,15 @@ def _shared_strings(raw: dict[str, Any], unique_key: str) -> dict[str, Any]:
     Every parse makes its own copies; at 100,000 records sharing them saves about 100 MB. Keys need
     no help: one JSON parse already shares them across the objects it makes.
     """
-    for key in _REPEATED:
+    for key in _REPEATED_BUT[unique_key]:
         value = raw.get(key)
-        if type(value) is str and len(value) < 64 and key != unique_key:
+        if type(value) is str and len(value) < 64:
             raw[key] = sys.intern(value)
     return raw
+
+
+_REPEATED_BUT = {section.number_key: tuple(key for key in _REPEATED if key != section.number_key)
+                 for section in SECTIONS}
 
 
 _LIST_VALIDATORS = {key: TypeAdapter(list[model]) for key, model in MODELS.items()}  # type: ignore[valid-type]
