@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from . import __version__, actions
 from .core.book import BookState
+from .core.gcpause import collector_paused
 from .core.problems import InputError
 from .excel.template import this_pythons_macros
 from .files.fileport import FilePort
@@ -173,7 +174,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     console = _Console(out, err, args.quiet)
     try:
         _refuse_swapped_arguments(args)
-        with _guard(args):
+        with _guard(args), collector_paused():
             return _COMMANDS[args.command](args, console)
     except InputError as error:
         print(f"ims-xl: error: {error} [{error.code}]", file=err)  # the code for scripts and support

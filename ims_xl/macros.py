@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import actions
 from .core import layout
+from .core.gcpause import collector_paused
 from .core.problems import InputError
 from .core.records import PortalFile
 from .core.refresh import FORCE_HINT
@@ -36,7 +37,8 @@ def run_button(body: Callable[[XlwingsPort], actions.Outcome | None], port: Xlwi
     """Run one button's work and tell the user how it went."""
     port = port or _caller_port()
     try:
-        outcome = body(port)
+        with collector_paused():
+            outcome = body(port)
     except InputError as error:
         port.book.app.status_bar = False
         port.alert(str(error), title="ims-xl: cannot do that", critical=True)

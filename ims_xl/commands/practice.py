@@ -28,6 +28,7 @@ from xlsxwriter.worksheet import Worksheet
 from .. import actions
 from ..core import jsonio
 from ..core.book import BookState
+from ..core.gcpause import collector_paused
 from ..core.practice import (
     DASHBOARD_HEADERS,
     DASHBOARD_NAME,
@@ -124,7 +125,8 @@ def run_client(job: ClientJob) -> ClientResult:
     """
     result = ClientResult(download=job.download.name, workbook=job.book.name if job.book.exists() else "")
     try:
-        _take_in(job, result)
+        with collector_paused():  # a worker process is a command of its own
+            _take_in(job, result)
     except InputError as error:
         result.problem = problem_sentence(str(error), job.download.name)
     except Exception as error:  # one client's surprise must not stop the other clients

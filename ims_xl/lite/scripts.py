@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import actions
+from ..core.gcpause import collector_paused
 from ..core.problems import InputError
 from ..core.records import PortalFile
 from ..files.portal import read_portal_file
@@ -32,7 +33,8 @@ def run_button(book: Any, body: Callable[[LitePort], actions.Outcome | None], *,
     port = port or LitePort(book)
     port.filters_may_hide_rows = False
     try:
-        outcome = body(port)
+        with collector_paused():
+            outcome = body(port)
     except InputError as error:
         port.filters_may_hide_rows = False
         port.status(f"Cannot do that: {error}")
