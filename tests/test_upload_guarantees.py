@@ -261,6 +261,11 @@ def test_the_upload_check_names_each_broken_guarantee(sample_book: Path) -> None
     assert upload_violations(retyped, entries, gstin) == ["invdata.b2b[1]: the values sent differ from the download's"]
     stranger = {**document, "invdata": {"b2b": [{**sent, "inum": "NOT-IN-BOOK"}]}}
     assert upload_violations(stranger, entries, gstin) == ["invdata.b2b[1]: no row of the workbook holds this document"]
+    # The same document in other letters and spaces is found (as its identity compares it), and its values differ.
+    respelled = {**document, "invdata": {"b2b": [{**sent, "inum": f" {sent['inum'].lower()} ",
+                                                  "stin": sent["stin"].lower()}]}}
+    assert upload_violations(respelled, entries, gstin) == [
+        "invdata.b2b[1]: the values sent differ from the download's"]
 
 
 def test_an_untouched_book_uploads_nothing(sample_book: Path, tmp_path: Path) -> None:
