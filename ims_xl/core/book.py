@@ -71,12 +71,14 @@ class AsLoaded:
     refresh_note: str
 
 
-_NO_DECLARATIONS: dict[str, Any] = {}  # shared by every row without declared amounts; never changed
+# Shared by every row without declared amounts (the codec's reads, as-loaded copies); never changed:
+# an entry's declared amounts are replaced, not edited.
+NO_DECLARATIONS: dict[str, Any] = {}
 
 
 def as_loaded(entry: Entry) -> AsLoaded:
     return AsLoaded(entry.record, entry.status, entry.remarks, entry.itc,
-                    dict(entry.declared) if entry.declared else _NO_DECLARATIONS, entry.sheet_errors,
+                    dict(entry.declared) if entry.declared else NO_DECLARATIONS, entry.sheet_errors,
                     entry.portal_errors, entry.suggested_action, entry.match_status, entry.books_tax,
                     entry.match_result, entry.refresh_note)
 

@@ -13,6 +13,7 @@ bound to the downloaded record its visible keys identify, or the read stops nami
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,6 +21,7 @@ from typing import Any
 
 from . import jsonio
 from .book import (
+    NO_DECLARATIONS,
     BookState,
     Entry,
     Home,
@@ -253,15 +255,16 @@ def _hidden_records(section: Section, batch: list[tuple[int, list[Any]]], book: 
 def _entry_from_row(section: Section, values: list[Any], row: int, record: Record) -> tuple[Entry, tuple[str, ...]]:
     at = _POSITIONS[section.key]
     status = values[at["status"]]
-    declared = {}
+    if isinstance(status, str):  # one string per word, not one per row ("No Action" on 100,000 rows)
+        status = text_or_none(status)
+        status = sys.intern(status) if status is not None and len(status) < 32 else status
+    declared = NO_DECLARATIONS
     if section.takes_itc_declaration:
-        for name in DECLARED_FIELDS:
-            amount = values[at[name]]
-            if not is_blank(amount):
-                declared[name] = amount
+        typed = {name: values[at[name]] for name in DECLARED_FIELDS if not is_blank(values[at[name]])}
+        declared = typed or NO_DECLARATIONS
     entry = Entry(
         record=record,
-        status=text_or_none(status) if isinstance(status, str) else status,
+        status=status,
         remarks=text_or_none(values[at["remarks"]]),
         itc=values[at["itc"]] if section.takes_itc_declaration else None,
         declared=declared,

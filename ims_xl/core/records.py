@@ -282,12 +282,19 @@ def make_records(section: Section, raws: list[dict[str, Any]]) -> list[Record] |
             [_shared_strings(raw, section.number_key) for raw in raws])
     except ValidationError:
         return None
-    for model in models:
+    for raw, model in zip(raws, models, strict=True):
         for name in _AMOUNT_FIELDS:
             value = getattr(model, name)
             if value is not None and abs(value) >= _AMOUNT_LIMIT:
                 return None
+        for name in _TAX_HEADS:  # a whole 0 became a Decimal of its own: one shared zero instead
+            if raw.get(name) == 0 and type(raw.get(name)) is int:
+                setattr(model, name, _ZERO)
     return [Record(section, raw, model) for raw, model in zip(raws, models, strict=True)]
+
+
+_TAX_HEADS = ("iamt", "camt", "samt", "cess")
+_ZERO = Decimal(0)  # Decimals are immutable: one object serves every record
 
 
 def _refuse_implausible_amounts(model: PortalRecord, raw: dict[str, Any], section: Section, where: str, *,
