@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import xlsxwriter
-from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
+if TYPE_CHECKING:  # XlsxWriter is imported when a book is written: most commands only patch one
+    import xlsxwriter
+    from xlsxwriter.format import Format
+    from xlsxwriter.worksheet import Worksheet
 
 from .. import __version__
 from ..core import codec, layout
@@ -82,6 +83,8 @@ def write_book(target: str | os.PathLike[str] | io.BytesIO, state: BookState, *,
     ``rows=False`` leaves the section sheets' data rows out (the file port streams them in).
     ``home_extras``: see ``_write_home``.
     """
+    import xlsxwriter
+
     options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                "strings_to_numbers": False, "in_memory": False}
     book = xlsxwriter.Workbook(target, options)
@@ -172,7 +175,7 @@ def _write_lists(book: xlsxwriter.Workbook, sheet: Worksheet) -> None:
     sheet.hide()
 
 
-HomeExtras = Callable[[xlsxwriter.Workbook, Worksheet], Mapping[Cell, tuple[Any, dict[str, Any] | None]]]
+HomeExtras = Callable[["xlsxwriter.Workbook", "Worksheet"], Mapping[Cell, tuple[Any, dict[str, Any] | None]]]
 
 
 def _write_home(book: xlsxwriter.Workbook, sheet: Worksheet, state: BookState, styles: _Styles,
