@@ -221,6 +221,16 @@ def test_an_empty_file_wrong_kind_of_file_or_no_file_is_one_line(tmp_path: Path)
         "binary.csv: not a readable CSV file (binary content; if it is an Excel workbook, save it as .xlsx)")
 
 
+def test_a_csv_that_breaks_part_way_is_one_line_naming_the_line(tmp_path: Path) -> None:
+    # Rows are parsed as they are read: a fault on line 3 is found after two good lines, and still
+    # refuses the file in one line rather than matching half of it.
+    good = "27AAPFU0939F1ZV,INV-1,01-10-2025,Invoice,100.00,18.00,0,0,0\n"
+    huge = tmp_path / "huge.csv"
+    huge.write_text(HEADER + "\n" + good + '27AAPFU0939F1ZV,"' + "x" * 200_000 + '",01-10-2025\n')
+    assert input_error(huge, "not-a-csv") == (
+        "huge.csv: not a readable CSV file (line 3: field larger than field limit (131072))")
+
+
 # --- the template -----------------------------------------------------------------------------
 
 

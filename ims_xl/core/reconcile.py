@@ -12,6 +12,7 @@ something a missing register line proves.
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -121,7 +122,11 @@ class _ImsDoc(NamedTuple):  # a tuple: 100k of them are built per run
     entry: Entry
     key: Key
     date: date
-    amounts: Amounts
+
+    @property
+    def amounts(self) -> Amounts:  # from the model when asked: one tuple less per record held
+        model = self.entry.record.model
+        return (model.txval, model.iamt, model.camt, model.samt, model.cess)
 
     @property
     def tax(self) -> Decimal:
@@ -133,10 +138,9 @@ def _ims_doc(entry: Entry) -> _ImsDoc:
     day = portal_date(entry.record.date)
     if day is None:  # cannot happen: a record's date is checked dd-mm-yyyy when the record is made
         raise ValueError(f"{entry.record.date!r} is not a dd-mm-yyyy date")
-    key = (model.stin.strip().upper(), entry.section.document_type,
+    key = (sys.intern(model.stin.strip().upper()), entry.section.document_type,
            normalise_number(entry.record.number), financial_year(day))
-    amounts = (model.txval, model.iamt, model.camt, model.samt, model.cess)
-    return _ImsDoc(entry, key, day, amounts)
+    return _ImsDoc(entry, key, day)
 
 
 def _register_key(line: RegisterEntry) -> Key:

@@ -19,9 +19,11 @@ import codecs
 import csv
 import functools
 import io
+import itertools
 import os
 import re
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -212,12 +214,15 @@ class _Place:
     sheet: str | None
 
 
-def _read_sheet(rows: list[list[Any]], name: str, place: _Place) -> RegisterFile:
-    header_row, positions = _find_header(rows, name, place)
-    result = RegisterFile(name, [], _layout_of(rows[header_row]))
+def _read_sheet(rows: Iterable[list[Any]], name: str, place: _Place) -> RegisterFile:
+    """A sheet's rows, taken one at a time: a CSV register is parsed as it is read (100,000 lines
+    held as lists of cells at once were twice the memory of their entries)."""
+    source = iter(rows)
+    head = list(itertools.islice(source, _HEADER_SEARCH_ROWS))
+    header_row, positions = _find_header(head, name, place)
+    result = RegisterFile(name, [], _layout_of(head[header_row]))
     gstin_at = positions["supplier_gstin"]
-    for index in range(header_row + 1, len(rows)):
-        cells, rows[index] = rows[index], []  # let each row go once read: a 100,000-line register is large
+    for index, cells in enumerate(itertools.chain(head[header_row + 1:], source), start=header_row + 1):
         if all(is_blank(cell) for cell in cells):
             continue
         if _is_total_row(cells, gstin_at):
@@ -246,7 +251,7 @@ def _layout_of(header: Sequence[Any]) -> str | None:
                  if all(_header_key(name) in found for name in layout.headers)), None)
 
 
-def _read_sheets(file: Path) -> list[tuple[str, str | None, list[list[Any]]]]:
+def _read_sheets(file: Path) -> Sequence[tuple[str, str | None, Iterable[list[Any]]]]:
     """(name for messages, sheet name or None for a CSV, rows) of each sheet to read."""
     suffix = file.suffix.lower()
     if suffix not in (*_TEXT_SUFFIXES, *_EXCEL_SUFFIXES):
@@ -255,7 +260,9 @@ def _read_sheets(file: Path) -> list[tuple[str, str | None, list[list[Any]]]]:
     if not file.is_file():
         raise InputError(f"{file}: no such file", code="no-such-file", file=file)
     try:
-        return [(file.name, None, _csv_rows(file.read_bytes()))] if suffix in _TEXT_SUFFIXES else _excel_sheets(file)
+        if suffix in _TEXT_SUFFIXES:
+            return [(file.name, None, _csv_rows(file.read_bytes(), file.name))]
+        return _excel_sheets(file)
     except OSError as error:
         raise InputError(f"{file}: cannot be read ({error.strerror})", code="cannot-read-file", file=file) from None
     except csv.Error as error:
@@ -265,7 +272,23 @@ def _read_sheets(file: Path) -> list[tuple[str, str | None, list[list[Any]]]]:
                          code="not-a-workbook", file=file.name) from None
 
 
-def _csv_rows(data: bytes) -> list[list[Any]]:
+def _csv_rows(data: bytes, name: str) -> Iterator[list[Any]]:
+    """The rows of a CSV (or Excel "Unicode Text") register, parsed as they are taken; the text's
+    encoding and delimiter are settled first, so a file that is no CSV is refused before any row."""
+    reader = _csv_reader(data)
+
+    def rows() -> Iterator[list[Any]]:
+        try:
+            for row in reader:
+                yield list(row)
+        except csv.Error as error:
+            raise InputError(f"{name}: not a readable CSV file (line {reader.line_num}: {error})",
+                             code="not-a-csv", file=name, row=reader.line_num) from None
+
+    return rows()
+
+
+def _csv_reader(data: bytes) -> Any:
     if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         # Excel's "Unicode Text" and Notepad's "Unicode": UTF-16 with its mark, Excel's tab-separated.
         try:
@@ -282,10 +305,10 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
             text = data.decode("cp1252", errors="replace")
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
-def _excel_sheets(file: Path) -> list[tuple[str, str | None, list[list[Any]]]]:
+def _excel_sheets(file: Path) -> list[tuple[str, str | None, Iterable[list[Any]]]]:
     book = CalamineWorkbook.from_path(str(file))
     # GSTN's GSTR-2 workbook (and Tally's export of it) opens with a help sheet; its registered
     # purchases are on "b2b" and "cdnr". Any other workbook: the first sheet.
@@ -293,8 +316,15 @@ def _excel_sheets(file: Path) -> list[tuple[str, str | None, list[list[Any]]]]:
     chosen = [named[key] for key in _GSTR2_SHEETS if key in named]
     if not chosen:
         first = book.sheet_names[0]
-        return [(file.name, first, _sheet_rows(book, first, file))]
-    return [(f"{file.name}, sheet {name}", name, _sheet_rows(book, name, file)) for name in chosen]
+        return [(file.name, first, _draining(_sheet_rows(book, first, file)))]
+    return [(f"{file.name}, sheet {name}", name, _draining(_sheet_rows(book, name, file))) for name in chosen]
+
+
+def _draining(rows: list[list[Any]]) -> Iterator[list[Any]]:
+    """A sheet's rows, each let go once taken: a 100,000-line register is large."""
+    for index in range(len(rows)):
+        cells, rows[index] = rows[index], []
+        yield cells
 
 
 def _sheet_rows(book: CalamineWorkbook, name: str, file: Path | None = None) -> list[list[Any]]:
@@ -447,7 +477,7 @@ def _text(value: Any) -> str:
 def _gstin(value: Any) -> str:
     if is_blank(value):
         raise ValueError("is blank (purchases from unregistered suppliers never reach IMS: leave them out)")
-    return _text(value).upper()
+    return sys.intern(_text(value).upper())  # one string per supplier, however many lines
 
 
 def _document_number(value: Any) -> str:
