@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from .core import codec, render
-from .core.book import BookState, Home, LogEntry, entry_from_record, full_word
+from .core.book import BookState, Home, LogEntry, entry_from_record, full_words
 from .core.errorfile import apply_error_file
 from .core.layout import LAST_ACTION_CHARACTERS
 from .core.problems import InputError, Problem, Report, Severity
@@ -164,9 +164,8 @@ _ROWS_NAMED = 20
 
 
 def _spelled_note(state: BookState) -> list[str]:
-    """The line saying which typed-short statuses Validate wrote back as full words."""
-    typed = [entry for entry in state.all_entries()
-             if full_word("status", entry.status) is not None or full_word("itc", entry.itc) is not None]
+    """The line saying which typed-short statuses Validate and Generate wrote back as full words."""
+    typed = [entry for entry in state.all_entries() if full_words(entry)]
     if not typed:
         return []
     more = len(typed) - _ROWS_NAMED
@@ -232,7 +231,8 @@ def generate_upload(port: WorkbookPort, choose_target: Callable[[BookState, date
                    + _missing_note(state))
         _log(state, moment, "Generate", message)
         port.save(state, report, _FINDINGS)
-        return Outcome(message, ok=False, details=_details(report, report.problems), report=report)
+        return Outcome(message, ok=False, details=_details(report, report.problems) + _spelled_note(state),
+                       report=report)
     recipient = upload_recipient(state.home)
     assert recipient  # validation guarantees a valid recipient GSTIN on Home, and that it is the download's
     notes = []
@@ -268,7 +268,8 @@ def generate_upload(port: WorkbookPort, choose_target: Callable[[BookState, date
     except Exception as error:
         error.add_note("no upload file was written")
         raise
-    return Outcome(message, details=notes + _details(report, report.warnings), output=target, report=report)
+    return Outcome(message, details=notes + _details(report, report.warnings) + _spelled_note(state), output=target,
+                   report=report)
 
 
 def default_upload_name(state: BookState, moment: datetime) -> str:

@@ -3,6 +3,7 @@ word, except in a cell that holds a formula (the user's lookup stays a lookup)."
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import zipfile
@@ -11,12 +12,15 @@ from pathlib import Path
 import pytest
 
 from ims_xl import actions
-from ims_xl.core.book import full_word
+from ims_xl.core.book import full_word, full_words
 from ims_xl.core.sections import BY_KEY, FIRST_DATA_ROW
 from ims_xl.excel.xlwings_port import XlwingsPort
 from ims_xl.files.fileport import FilePort
 from ims_xl.files.package import Package
-from tests.conftest import open_book
+from ims_xl.lite import scripts
+from ims_xl.lite.port import LitePort
+from tests.conftest import SAMPLE, open_book
+from tests.lite.lite_book_fake import lite_book
 from tests.test_cli import cell_texts, run, set_inputs
 from tests.xlwings_fake import FakeBook
 
@@ -95,3 +99,28 @@ def test_an_untouched_book_gets_no_status_writes(sample_json: Path, tmp_path: Pa
     column = B2B.index("status") + 1
     actions.validate_book(XlwingsPort(fake))
     assert not [key for key in fake.sheets["B2B"].written if key[1] == column]
+
+
+def test_generate_writes_full_words_and_names_the_rows(sample_json: Path, tmp_path: Path) -> None:
+    book = open_book(sample_json, tmp_path / "client.xlsm")
+    set_inputs(book, {("b2b", 0): {"status": "accepted"}})
+    code, out, err = run("-q", "generate", book, "-o", tmp_path / "upload.json")
+    assert code == 0, err
+    assert cell_texts(book, "B2B", "Status")[0] == "Accept"
+    assert f"written as the full word (a cell with a formula keeps it): B2B row {FIRST_DATA_ROW}" in out
+    assert [record["action"] for record in json.loads((tmp_path / "upload.json").read_text())["invdata"]["b2b"]] == [
+        "A"]
+
+
+def test_lite_reads_a_status_typed_short_but_leaves_it_as_typed(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copyfile(SAMPLE, folder / "returns_R1_27AAPFU0939F1ZV_102025.json")
+    book = lite_book()
+    scripts.open_json(book, folder)
+    column = B2B.index("status") + 1
+    book.sheets["B2B"].range((FIRST_DATA_ROW, column)).value = "a"
+    scripts.validate_sheet(book)
+    assert book.sheets["B2B"].get(FIRST_DATA_ROW, column) == "a"  # Lite cannot see a formula: no write-back
+    state = LitePort(book).load()
+    assert full_words(state.entries["b2b"][0]) == {"status": "Accept"}  # read as what it means

@@ -260,6 +260,16 @@ def full_word(field: str, value: Any) -> str | None:
 _FULL_WORDS = frozenset(ACTION_LABELS.values()) | frozenset(ITC_LABELS.values())
 
 
+def full_words(entry: Entry) -> dict[str, str]:
+    """{field: the dropdown's word} for the row's Status and ITC answer typed another way."""
+    found = {}
+    for name, value in (("status", entry.status), ("itc", entry.itc)):
+        word = full_word(name, value)
+        if word is not None:
+            found[name] = word
+    return found
+
+
 def remarks_text(value: Any) -> str | None:
     """Remarks as compared and sent: line breaks as LF (the portal may send CR LF, a sheet gives back
     LF), ends trimmed; blank -> None. A freshly opened book then has no change, whatever the portal sent."""

@@ -235,13 +235,18 @@ class Record:
 def identity_of(section: Section, raw: dict[str, Any]) -> tuple[str, ...]:
     parts = [
         section.key,
-        str(raw.get("stin", "")).strip().upper(),
-        str(raw.get(section.number_key, "")).strip().upper(),
+        key_text(raw, "stin"),
+        key_text(raw, section.number_key),
         str(raw.get(section.date_key, "")).strip(),
     ]
     if section.original_number_key:
-        parts.append(str(raw.get(section.original_number_key, "")).strip().upper())
+        parts.append(key_text(raw, section.original_number_key))
     return tuple(parts)
+
+
+def key_text(raw: dict[str, Any], key: str) -> str:
+    """A supplier GSTIN or document number as identities compare it: trimmed, in capitals."""
+    return str(raw.get(key, "")).strip().upper()
 
 
 def make_record(section: Section, raw: Any, where: str, *, file: str | None = None, sheet: str | None = None,

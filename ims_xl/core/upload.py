@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from .book import Entry, Home
-from .records import ITC_KEY_SPELLINGS, Record, identity_of
+from .records import ITC_KEY_SPELLINGS, Record, identity_of, key_text
 from .rules import decide, is_changed, itc_answer_due
 from .sections import BY_KEY, DECLARED_FIELDS, SECTIONS
 
@@ -100,7 +100,7 @@ def upload_violations(document: dict[str, Any], entries: Iterable[Entry], recipi
     invdata = document.get("invdata")
     # Only rows whose supplier and document number are sent can hold a sent document: the others are
     # skipped before their identity and decision are worked out (a few thousand rows of 100,000 are sent).
-    sent_numbers = {(key, _key_text(sent, "stin"), _key_text(sent, section.number_key))
+    sent_numbers = {(key, key_text(sent, "stin"), key_text(sent, section.number_key))
                     for key, records in (invdata.items() if isinstance(invdata, dict) else ())
                     if (section := BY_KEY.get(key)) is not None and isinstance(records, list)
                     for sent in records if isinstance(sent, dict)}
@@ -109,14 +109,14 @@ def upload_violations(document: dict[str, Any], entries: Iterable[Entry], recipi
     for entry in entries:
         section = entry.section
         raw = entry.record.raw
-        if (section.key, _key_text(raw, "stin"), _key_text(raw, section.number_key)) not in sent_numbers:
+        if (section.key, key_text(raw, "stin"), key_text(raw, section.number_key)) not in sent_numbers:
             continue
         downloaded.setdefault(entry.record.identity, []).append(entry.record)
         decision = decide(entry)
         if decision.readable and is_changed(entry, decision):
             changed.setdefault(entry.record.identity, []).append(entry.record)
     for key, records in (invdata.items() if isinstance(invdata, dict) else ()):
-        section = next((s for s in SECTIONS if s.key == key), None)
+        section = BY_KEY.get(key)
         if section is None or not isinstance(records, list):
             problems.append(f"invdata.{key} is not a section's list of records")
             continue
@@ -135,11 +135,6 @@ def upload_violations(document: dict[str, Any], entries: Iterable[Entry], recipi
             if not any(_echoes(sent, record.raw) for record in downloaded[identity]):
                 problems.append(f"{where}: the values sent differ from the download's")
     return problems
-
-
-def _key_text(record: dict[str, Any], key: str) -> str:
-    """A record's supplier GSTIN or document number as ``identity_of`` compares it."""
-    return str(record.get(key, "")).strip().upper()
 
 
 def _echoes(sent: dict[str, Any], raw: dict[str, Any]) -> bool:

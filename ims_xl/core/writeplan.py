@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import codec
-from .book import BookState, Entry, as_loaded, full_word
+from .book import BookState, Entry, as_loaded, full_words
 from .layout import CHANGE_LOG_TABLE, NOT_IN_IMS_TABLE, REMOVED_TABLE, Table
 from .sections import FIRST_DATA_ROW, HEADER_ROW, SECTIONS, Section
 
@@ -47,7 +47,6 @@ TOOL_FIELDS = frozenset({"sheet_errors", "portal_errors", "suggested_action", "m
                          "match_result", "refresh_note"})
 # Among a command's fields: write typed-short statuses and ITC answers back as full words.
 SPELL_OUT = "spell_out"
-_SPELLED_FIELDS = ("status", "itc")
 _AUX_TABLES = {NOT_IN_IMS_TABLE.sheet: NOT_IN_IMS_TABLE, REMOVED_TABLE.sheet: REMOVED_TABLE}
 
 _RECORD, _PORTAL, _VALUE = 0, 1, 2  # how a column's change is found: record identity, record values, value
@@ -211,14 +210,10 @@ def _plan_section(section: Section, entries: list[Entry], loaded: Loaded, fields
 def _spelled(kept: dict[int, Entry], cells: dict[int, dict[int, Any]], columns: _Columns) -> dict[int, dict[int, str]]:
     """The Status and ITC cells of kept rows typed another way than the dropdown's word."""
     spelled: dict[int, dict[int, str]] = {}
-    for name in _SPELLED_FIELDS:
-        if name not in columns.fields:
-            continue
-        column = columns.fields.index(name) + 1
-        get = columns.getters[column - 1]
-        for row, entry in kept.items():
-            word = full_word(name, get(entry))
-            if word is not None and column not in cells.get(row, ()):
+    for row, entry in kept.items():
+        for name, word in full_words(entry).items():
+            column = columns.fields.index(name) + 1
+            if column not in cells.get(row, ()):
                 spelled.setdefault(row, {})[column] = word
     return spelled
 
